@@ -15,7 +15,8 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.toLowerCase();
+  const name =
+    `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`.toLowerCase();
   const admin = new pg.Client({ connectionString: adminDatabaseUrl });
   await admin.connect();
   try {

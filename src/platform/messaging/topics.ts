@@ -96,10 +96,19 @@ export function dlqTopicName(topic: string): string {
   return `${topic}.dlq`;
 }
 
+/**
+ * Physical topic name for a catalog name. A prefix (config `KAFKA_TOPIC_PREFIX`) lets several
+ * environments or test runs share one cluster; code and outbox rows always use catalog names.
+ */
+export function physicalTopic(name: string, prefix: string): string {
+  return prefix === '' || name.startsWith(prefix) ? name : `${prefix}${name}`;
+}
+
 /** Every topic to create: the catalog plus a DLQ twin (dead-letter schema) per consumed topic. */
-export function allTopicSpecs(): TopicSpec[] {
+export function allTopicSpecs(prefix = ''): TopicSpec[] {
   const specs: TopicSpec[] = [];
-  for (const spec of Object.values(TOPICS) as TopicSpec[]) {
+  for (const catalogSpec of Object.values(TOPICS) as TopicSpec[]) {
+    const spec = { ...catalogSpec, name: physicalTopic(catalogSpec.name, prefix) };
     specs.push(spec);
     if (spec.consumed) {
       specs.push({
@@ -114,6 +123,11 @@ export function allTopicSpecs(): TopicSpec[] {
     }
   }
   return specs;
+}
+
+/** The catalog entry whose physical name is `topic` (given the prefix), if any. */
+export function topicSpecByName(topic: string, prefix = ''): TopicSpec | undefined {
+  return allTopicSpecs(prefix).find((s) => s.name === topic);
 }
 
 /** Subject under which a topic's value schema is registered (Confluent TopicNameStrategy). */

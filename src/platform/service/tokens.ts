@@ -1,0 +1,5 @@
+/** Injection tokens of the platform's shared resources. */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+export const KAFKA_PRODUCER = Symbol('KAFKA_PRODUCER');
+export const PG_POOL = Symbol('PG_POOL');
