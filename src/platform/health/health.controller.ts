@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../auth/auth.guard.js';
 import {
   HealthCheck,
   HealthCheckService,
@@ -15,6 +16,7 @@ import { ReadinessRegistry } from './readiness.js';
  * the consumer is joined and fetching, the database and the schema registry answer. Both are
  * open (no auth), carry no business data, and answer 503 with the failing check named.
  */
+@Public()
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {

@@ -35,7 +35,8 @@ export class AvroSerde {
   private readonly writers = new Map<string, WriterEntry>();
   private readonly readers = new Map<string, avro.Type>();
   private readonly schemasById = new Map<number, avro.Type>();
-  private readonly resolvers = new Map<string, AvroResolver | null>();
+  /** Per reader schema, per writer id: the resolver (null when writer and reader are the same). */
+  private readonly resolvers = new Map<SchemaName, Map<number, AvroResolver | null>>();
   private readonly pending = new Map<number, Promise<avro.Type>>();
   /** Ids the registry said it does not know, with when to ask again (epoch ms). */
   private readonly unknownIds = new Map<number, number>();
@@ -214,13 +215,15 @@ export class AvroSerde {
     reader: avro.Type,
     schema: SchemaName,
   ): AvroResolver | null {
-    const key = `${id}:${schema}`;
-    if (this.resolvers.has(key)) return this.resolvers.get(key) ?? null;
+    let bySchema = this.resolvers.get(schema);
+    if (!bySchema) {
+      bySchema = new Map();
+      this.resolvers.set(schema, bySchema);
+    }
+    const cached = bySchema.get(id);
+    if (cached !== undefined) return cached;
     let resolver: AvroResolver | null = null;
-    if (
-      writer !== reader &&
-      writer.fingerprint().toString('hex') !== reader.fingerprint().toString('hex')
-    ) {
+    if (writer !== reader && !writer.fingerprint().equals(reader.fingerprint())) {
       try {
         resolver = reader.createResolver(writer);
       } catch (err) {
@@ -231,7 +234,7 @@ export class AvroSerde {
         );
       }
     }
-    this.resolvers.set(key, resolver);
+    bySchema.set(id, resolver);
     return resolver;
   }
 }

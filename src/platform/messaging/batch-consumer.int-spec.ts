@@ -225,11 +225,7 @@ describe('batch consumer on the real broker and registry', () => {
       },
     });
     await c.start();
-    await waitFor(
-      '50 effects',
-      async () =>
-        (await deliveries()).total >= 50,
-    );
+    await waitFor('50 effects', async () => (await deliveries()).total >= 50);
     const { rows } = await pool.query<{ n: string; d: string }>(
       'SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM deliveries',
     );

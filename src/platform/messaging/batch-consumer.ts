@@ -1,5 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs';
 import { type Logger } from 'pino';
 import { type MessagingMetrics } from '../observability/metrics.js';
 import { type SchemaName, type DeadLetter } from '../schemas/generated.js';
@@ -198,54 +204,59 @@ export class BatchConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
       eachBatch: async (payload) => {
-        const { batch } = payload;
-        const subscription = this.subscriptions.get(batch.topic);
+        const subscription = this.subscriptions.get(payload.batch.topic);
         if (!subscription) return;
-        const { messages } = batch;
-        for (let i = 0; i < messages.length; i += o.maxChunkSize) {
-          if (!payload.isRunning() || payload.isStale() || this.state.draining) return;
-          const chunk = messages.slice(i, i + o.maxChunkSize);
-          const work = this.processAndCommit(
-            consumer,
-            subscription,
-            batch.partition,
-            batch.highWatermark,
-            chunk,
-          );
-          this.inflight.add(work);
-          try {
-            await work;
-          } finally {
-            this.inflight.delete(work);
-          }
-          payload.resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
-          await payload.heartbeat();
+        const work = this.consumeBatch(consumer, subscription, payload);
+        this.inflight.add(work);
+        try {
+          await work;
+        } finally {
+          this.inflight.delete(work);
         }
       },
     });
   }
 
-  private async processAndCommit(
+  /**
+   * Processes a fetched batch chunk by chunk, then commits once after the last processed chunk:
+   * every committed offset's effects are durable. A drain, a rebalance or an error stops before
+   * the next chunk; what was processed is still committed.
+   */
+  private async consumeBatch(
     consumer: Consumer,
     subscription: Subscription,
-    partition: number,
-    highWatermark: string,
-    chunk: KafkaMessage[],
+    payload: EachBatchPayload,
   ): Promise<void> {
+    const { batch } = payload;
     const { topic } = subscription;
-    const started = performance.now();
-    await this.processChunk(subscription, partition, chunk);
-    const last = chunk[chunk.length - 1] as KafkaMessage;
-    const commitOffset = nextOffset(last.offset);
-    await consumer.commitOffsets([{ topic, partition, offset: commitOffset }]);
-    const now = Date.now();
-    this.metrics.batchDuration.observe({ topic }, (performance.now() - started) / 1000);
-    this.metrics.endToEndLatency.observe(
-      { topic },
-      Math.max(0, now - Number(last.timestamp)) / 1000,
-    );
-    const lag = BigInt(highWatermark) - BigInt(commitOffset);
-    this.metrics.lag.set({ topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));
+    const size = this.options.maxChunkSize;
+    let lastDone: KafkaMessage | undefined;
+    try {
+      for (let i = 0; i < batch.messages.length; i += size) {
+        if (!payload.isRunning() || payload.isStale() || this.state.draining) break;
+        const chunk = batch.messages.slice(i, i + size);
+        const started = performance.now();
+        await this.processChunk(subscription, batch.partition, chunk);
+        lastDone = chunk[chunk.length - 1];
+        this.metrics.batchDuration.observe({ topic }, (performance.now() - started) / 1000);
+        if (i + size < batch.messages.length) await payload.heartbeat();
+      }
+    } finally {
+      if (lastDone) {
+        const commitOffset = nextOffset(lastDone.offset);
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: commitOffset }]);
+        payload.resolveOffset(lastDone.offset);
+        this.metrics.endToEndLatency.observe(
+          { topic },
+          Math.max(0, Date.now() - Number(lastDone.timestamp)) / 1000,
+        );
+        const lag = BigInt(batch.highWatermark) - BigInt(commitOffset);
+        this.metrics.lag.set(
+          { topic, partition: String(batch.partition) },
+          Number(lag > 0n ? lag : 0n),
+        );
+      }
+    }
   }
 
   /**

@@ -35,7 +35,7 @@ export class KafkaAvroTransport extends Server implements CustomTransportStrateg
           const value = await lastValueFrom(this.transformToObservable(result), {
             defaultValue: undefined,
           });
-          return (value ?? undefined);
+          return value ?? undefined;
         },
       });
     }

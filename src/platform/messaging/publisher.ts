@@ -28,7 +28,7 @@ export class EventPublisher {
       messages: records.map((r) => ({
         key: r.key,
         value: this.serde.encode(topic, r.value),
-        headers: r.headers ? ({ ...r.headers }) : undefined,
+        headers: r.headers ? { ...r.headers } : undefined,
       })),
     });
     this.metrics?.produced.inc({ topic }, records.length);

@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../auth/auth.guard.js';
 import { Registry } from 'prom-client';
 
 /** Prometheus scrape endpoint: open, read-only, no business data. */
+@Public()
 @ApiExcludeController()
 @Controller()
 export class MetricsController {

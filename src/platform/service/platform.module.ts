@@ -11,6 +11,11 @@ import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { type Producer } from 'kafkajs';
 import pg from 'pg';
 import { Registry } from 'prom-client';
+import { APP_GUARD } from '@nestjs/core';
+import { apiKeysDdl, ApiKeyVerifier } from '../auth/api-keys.js';
+import { AuthGuard, JWT_OPTIONS } from '../auth/auth.guard.js';
+import { type JwtOptions } from '../auth/jwt.js';
+import { envOptional } from '../config/env.js';
 import { HealthController } from '../health/health.controller.js';
 import { ReadinessRegistry } from '../health/readiness.js';
 import { namedLogger } from '../logging/logger.js';
@@ -36,8 +41,6 @@ export interface PlatformOptions {
     readonly groupId: string;
     readonly options?: Partial<Omit<BatchConsumerOptions, 'groupId'>>;
   };
-  /** Provide a `pg.Pool` (token PG_POOL) and a database readiness check. */
-  readonly database?: boolean;
 }
 
 const REGISTRY_CHECK_CACHE_MS = 5000;
@@ -52,11 +55,24 @@ class PlatformLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
     @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Optional() @Inject(BatchConsumer) private readonly consumer?: BatchConsumer,
-    @Optional() @Inject(PG_POOL) private readonly pool?: pg.Pool,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // The API-key table is shared by every service; create it once, serialised across processes.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('streamline.auth.ddl'))");
+      await client.query(apiKeysDdl());
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
     const consumer = this.consumer;
     if (consumer) {
       this.readiness.register({
@@ -91,22 +107,20 @@ class PlatformLifecycle implements OnModuleInit, OnApplicationShutdown {
       },
     });
     const pool = this.pool;
-    if (pool) {
-      this.readiness.register({
-        name: 'database',
-        check: async () => {
-          await pool.query('SELECT 1');
-          return { totalConnections: pool.totalCount, idle: pool.idleCount };
-        },
-      });
-    }
+    this.readiness.register({
+      name: 'database',
+      check: async () => {
+        await pool.query('SELECT 1');
+        return { totalConnections: pool.totalCount, idle: pool.idleCount };
+      },
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     // The consumer has drained before the app closes (see runService); now release the rest.
     await this.consumer?.stop();
     await this.producer.disconnect();
-    await this.pool?.end();
+    await this.pool.end();
     this.logger.info('platform resources released');
   }
 }
@@ -180,7 +194,28 @@ export class PlatformModule {
       });
       exports.push(BatchConsumer);
     }
-    if (options.database) {
+    {
+      const jwtSecret = envOptional(process.env, 'JWT_SECRET');
+      const jwt: JwtOptions | undefined = jwtSecret
+        ? {
+            secret: jwtSecret,
+            ...(envOptional(process.env, 'JWT_ISSUER')
+              ? { issuer: envOptional(process.env, 'JWT_ISSUER') }
+              : {}),
+            ...(envOptional(process.env, 'JWT_AUDIENCE')
+              ? { audience: envOptional(process.env, 'JWT_AUDIENCE') }
+              : {}),
+          }
+        : undefined;
+      providers.push(
+        { provide: JWT_OPTIONS, useValue: jwt },
+        {
+          provide: ApiKeyVerifier,
+          inject: [PG_POOL],
+          useFactory: (pool: pg.Pool) => new ApiKeyVerifier(pool),
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      );
       providers.push({
         provide: PG_POOL,
         useFactory: () =>
@@ -193,7 +228,7 @@ export class PlatformModule {
             application_name: `streamline-${config.service}`,
           }),
       });
-      exports.push(PG_POOL);
+      exports.push(PG_POOL, ApiKeyVerifier);
     }
     return {
       module: PlatformModule,
