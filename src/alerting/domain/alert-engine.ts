@@ -1,0 +1,303 @@
+import {
+  type AlertEvent,
+  type LogLine,
+  type MatchedLine,
+} from '../../platform/schemas/generated.js';
+import { FlatlineRuntime } from './evaluators/flatline.runtime.js';
+import { FrequencyRuntime } from './evaluators/frequency.runtime.js';
+import { NewTermRuntime } from './evaluators/new-term.runtime.js';
+import { PatternRuntime } from './evaluators/pattern.runtime.js';
+import {
+  type EvalContext,
+  type RuleRuntime,
+  type RuntimeState,
+} from './evaluators/rule-runtime.js';
+import { SpikeRuntime } from './evaluators/spike.runtime.js';
+import { AlertLifecycle, type AlertRecord } from './lifecycle/alert-lifecycle.js';
+import { type CompiledSilence } from './lifecycle/silences.js';
+import { type RuleHit } from './matching/combined-matcher.js';
+import {
+  MAX_LINE_LENGTH,
+  type PreparedLine,
+  prepareLine,
+  truncateText,
+} from './matching/prepared-line.js';
+import { type CompiledRuleSet } from './rules/rule-loader.js';
+import { type RuleSpec } from './rules/rule.types.js';
+
+/**
+ * The alerting engine: log lines in, alert events out. Pure and deterministic — no clock,
+ * no I/O, no randomness — so the service can persist a snapshot with the consumed offsets
+ * and replay to exactly the same events (event ids included).
+ *
+ * Time model. The engine has one clock, its watermark: the newest line timestamp or tick
+ * time seen so far. Windows are measured on line timestamps; resolution, re-alerts,
+ * flatlines and silences on the watermark. `tick(now)` advances it through quiet periods
+ * (call it every second or so with the wall clock once the consumer has caught up, so a
+ * backlog is not mistaken for silence). After the first tick, line timestamps more than
+ * `maxFutureSkewMs` ahead of the last tick are clamped to it, so one bad clock cannot
+ * fast-forward everything. Time-driven evaluation runs whenever the watermark crosses an
+ * `evalIntervalMs` boundary, also while processing lines, so a replay without ticks gives
+ * the same alerts as live operation.
+ */
+export interface EngineOptions {
+  /** Messages are cut to this many UTF-16 code units before matching (flagged truncated). */
+  readonly maxLineLength?: number;
+  /** Lines kept at each end of an alert's evidence. */
+  readonly evidenceLines?: number;
+  /** Evidence messages are cut to this length (MatchedLine.truncated set). */
+  readonly evidenceMessageMax?: number;
+  readonly evalIntervalMs?: number;
+  readonly maxFutureSkewMs?: number;
+}
+
+export const ENGINE_DEFAULTS = {
+  maxLineLength: MAX_LINE_LENGTH,
+  evidenceLines: 5,
+  evidenceMessageMax: 512,
+  evalIntervalMs: 1000,
+  maxFutureSkewMs: 5 * 60_000,
+} as const;
+
+export interface EngineOutput {
+  /** AlertEvents for the outbox (topic alerts.events, key = fingerprint), in order. */
+  readonly events: AlertEvent[];
+  /** Alert records to upsert (firing ones, and ones that resolved in this call). */
+  readonly alerts: AlertRecord[];
+}
+
+export interface EngineStats {
+  lines: number;
+  /** Rule hits (a line matching three rules counts three). */
+  matches: number;
+  truncated: number;
+  clampedTimestamps: number;
+  evaluations: number;
+}
+
+export interface EngineSnapshot {
+  readonly version: 1;
+  readonly watermark: number | null;
+  readonly nextEvalAt: number | null;
+  readonly lastTickAt: number | null;
+  readonly rules: Readonly<Record<string, RuntimeState>>;
+  readonly alerts: readonly AlertRecord[];
+}
+
+export class AlertEngine {
+  private rules: CompiledRuleSet;
+  private runtimes: RuleRuntime[] = [];
+  private readonly lifecycle: AlertLifecycle;
+  private readonly opts: Required<EngineOptions>;
+  private readonly ctx: EvalContext;
+  private watermarkAt: number | null = null;
+  private nextEvalAt: number | null = null;
+  private lastTickAt: number | null = null;
+  private readonly hits: RuleHit[] = [];
+  readonly stats: EngineStats = {
+    lines: 0,
+    matches: 0,
+    truncated: 0,
+    clampedTimestamps: 0,
+    evaluations: 0,
+  };
+
+  constructor(ruleSet: CompiledRuleSet, options: EngineOptions = {}, snapshot?: EngineSnapshot) {
+    this.opts = { ...ENGINE_DEFAULTS, ...options };
+    this.lifecycle = new AlertLifecycle({ evidenceLines: this.opts.evidenceLines });
+    this.ctx = {
+      lifecycle: this.lifecycle,
+      evidence: (p) => this.evidence(p),
+      evidenceLines: this.opts.evidenceLines,
+    };
+    this.rules = ruleSet;
+    this.runtimes = ruleSet.enabled.map((r) => createRuntime(r.spec, r.revision));
+    this.lifecycle.setRules(ruleSet.enabled.map((r) => r.spec));
+    if (snapshot) this.restore(snapshot);
+  }
+
+  get ruleSet(): CompiledRuleSet {
+    return this.rules;
+  }
+
+  /** Engine time (null before the first line or tick). */
+  get watermark(): number | null {
+    return this.watermarkAt;
+  }
+
+  /** Matches a batch of lines, in order. Never throws on odd input. */
+  process(lines: readonly LogLine[]): EngineOutput {
+    const matcher = this.rules.matcher;
+    const hits = this.hits;
+    for (const line of lines) {
+      this.stats.lines++;
+      const p = prepareLine(line, this.opts.maxLineLength);
+      if (p.truncated) this.stats.truncated++;
+      let at = Number.isFinite(line.timestamp) ? line.timestamp : (this.watermarkAt ?? 0);
+      if (this.lastTickAt !== null && at > this.lastTickAt + this.opts.maxFutureSkewMs) {
+        at = this.lastTickAt + this.opts.maxFutureSkewMs;
+        this.stats.clampedTimestamps++;
+      }
+      this.advance(at);
+      const now = this.watermarkAt!;
+      hits.length = 0;
+      matcher.match(p, hits);
+      this.stats.matches += hits.length;
+      for (const hit of hits)
+        this.runtimes[hit.ruleIndex]!.onMatch(this.ctx, p, hit.captures, at, now);
+    }
+    return this.lifecycle.drain();
+  }
+
+  /** Advances engine time to `now` (if later) and runs time-driven evaluation. */
+  tick(now: number): EngineOutput {
+    this.lastTickAt = this.lastTickAt === null ? now : Math.max(this.lastTickAt, now);
+    if (this.watermarkAt === null || now > this.watermarkAt) this.watermarkAt = now;
+    this.startRuntimes();
+    this.evaluate(this.watermarkAt);
+    return this.lifecycle.drain();
+  }
+
+  /**
+   * Swaps in a new compiled rule set. Evaluator state of unchanged rules is kept; alerts of
+   * removed or disabled rules resolve now.
+   */
+  setRules(ruleSet: CompiledRuleSet): EngineOutput {
+    const now = this.watermarkAt ?? 0;
+    const enabledIds = new Set(ruleSet.enabled.map((r) => r.spec.id));
+    for (const a of this.lifecycle.activeAlerts()) {
+      if (!enabledIds.has(a.ruleId))
+        this.lifecycle.resolveRule(a.ruleId, now, 'rule removed or disabled');
+    }
+    const old = new Map(this.runtimes.map((r) => [r.spec.id, r]));
+    this.runtimes = ruleSet.enabled.map((r) => {
+      const prev = old.get(r.spec.id);
+      if (prev && prev.revision === r.revision) return prev;
+      const fresh = createRuntime(r.spec, r.revision);
+      fresh.startedAt = this.watermarkAt;
+      return fresh;
+    });
+    this.rules = ruleSet;
+    this.lifecycle.setRules(ruleSet.enabled.map((r) => r.spec));
+    return this.lifecycle.drain();
+  }
+
+  /**
+   * Replaces the silences (validated and compiled by silences.ts) and applies them at
+   * `now`: alerts whose silence ended are notified at once.
+   */
+  setSilences(silences: readonly CompiledSilence[], now?: number): EngineOutput {
+    this.lifecycle.setSilences(silences);
+    if (now !== undefined && (this.watermarkAt === null || now > this.watermarkAt))
+      this.watermarkAt = now;
+    if (this.watermarkAt !== null) this.lifecycle.evaluate(this.watermarkAt);
+    return this.lifecycle.drain();
+  }
+
+  /** Acknowledges a firing alert (by alert id or fingerprint); stops re-alert updates. */
+  acknowledge(
+    idOrFingerprint: string,
+    by: string,
+    comment: string | null,
+    now: number,
+  ): AlertRecord | null {
+    const rec = this.lifecycle.acknowledge(idOrFingerprint, by, comment, now);
+    this.lifecycle.drain();
+    return rec ? structuredClone(rec) : null;
+  }
+
+  unacknowledge(idOrFingerprint: string, now: number): AlertRecord | null {
+    const rec = this.lifecycle.unacknowledge(idOrFingerprint, now);
+    this.lifecycle.drain();
+    return rec ? structuredClone(rec) : null;
+  }
+
+  activeAlerts(): AlertRecord[] {
+    return this.lifecycle.snapshot();
+  }
+
+  /** Plain-data state; JSON-serialisable. Restore with `new AlertEngine(rules, opts, snap)`. */
+  snapshot(): EngineSnapshot {
+    const rules: Record<string, RuntimeState> = {};
+    for (const r of this.runtimes) rules[r.spec.id] = structuredClone(r.snapshot());
+    return {
+      version: 1,
+      watermark: this.watermarkAt,
+      nextEvalAt: this.nextEvalAt,
+      lastTickAt: this.lastTickAt,
+      rules,
+      alerts: this.lifecycle.snapshot(),
+    };
+  }
+
+  private restore(s: EngineSnapshot): void {
+    this.watermarkAt = s.watermark;
+    this.nextEvalAt = s.nextEvalAt;
+    this.lastTickAt = s.lastTickAt;
+    for (const r of this.runtimes) {
+      const state = s.rules[r.spec.id];
+      if (state && state.revision === r.revision && state.type === r.spec.params.type)
+        r.restore(state);
+      else r.startedAt = s.watermark;
+    }
+    const enabled = new Set(this.runtimes.map((r) => r.spec.id));
+    this.lifecycle.restore(s.alerts);
+    const now = this.watermarkAt ?? 0;
+    for (const a of s.alerts) {
+      if (!enabled.has(a.ruleId))
+        this.lifecycle.resolveRule(a.ruleId, now, 'rule removed or disabled');
+    }
+  }
+
+  private advance(at: number): void {
+    if (this.watermarkAt === null || at > this.watermarkAt) this.watermarkAt = at;
+    this.startRuntimes();
+    const now = this.watermarkAt;
+    if (this.nextEvalAt === null) this.nextEvalAt = this.nextBoundary(now);
+    else if (now >= this.nextEvalAt) this.evaluate(now);
+  }
+
+  private startRuntimes(): void {
+    for (const r of this.runtimes) if (r.startedAt === null) r.startedAt = this.watermarkAt;
+  }
+
+  private evaluate(now: number): void {
+    this.stats.evaluations++;
+    for (const r of this.runtimes) r.onTime(this.ctx, now);
+    this.lifecycle.evaluate(now);
+    this.nextEvalAt = this.nextBoundary(now);
+  }
+
+  private nextBoundary(now: number): number {
+    const step = this.opts.evalIntervalMs;
+    return (Math.floor(now / step) + 1) * step;
+  }
+
+  private evidence(p: PreparedLine): MatchedLine {
+    const cut = truncateText(p.message, this.opts.evidenceMessageMax);
+    return {
+      eventId: p.line.eventId,
+      timestamp: p.line.timestamp,
+      source: p.line.source,
+      host: p.line.host ?? null,
+      level: p.line.level ?? null,
+      message: cut.text,
+      truncated: p.truncated || cut.truncated,
+    };
+  }
+}
+
+function createRuntime(spec: RuleSpec, revision: string): RuleRuntime {
+  switch (spec.params.type) {
+    case 'pattern':
+      return new PatternRuntime(spec, revision);
+    case 'frequency':
+      return new FrequencyRuntime(spec, revision);
+    case 'spike':
+      return new SpikeRuntime(spec, revision);
+    case 'flatline':
+      return new FlatlineRuntime(spec, revision);
+    case 'new_term':
+      return new NewTermRuntime(spec, revision);
+  }
+}
