@@ -13,6 +13,7 @@ import { AvroSerde } from './avro-serde.js';
 import { DlqReason, PermanentMessageError, errorMessage, isRetriable } from './errors.js';
 import { type KafkaClient } from './kafka.js';
 import { dlqTopicName } from './topics.js';
+import { traceIdOf } from '../observability/tracing.js';
 
 /** A decoded message handed to a handler, in partition order. */
 export interface ConsumedMessage<T> {
