@@ -480,6 +480,7 @@ export class BatchConsumer {
           offset: message.offset,
           reasonCode,
           attempts,
+          traceId: traceIdOf(originalHeaders),
           err: error.slice(0, 300),
         },
         'message dead-lettered',
