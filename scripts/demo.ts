@@ -99,6 +99,7 @@ async function startService(
 }
 
 type Samples = Map<string, number>;
+const EMPTY: Samples = new Map<string, number>();
 
 async function scrape(port: number): Promise<Samples> {
   const out: Samples = new Map();
@@ -149,7 +150,7 @@ async function summary(started: number, prev: Map<string, number>): Promise<stri
     return `${Math.max(0, value - before).toFixed(0)}/s`;
   };
   const consumed = (s: Samples | undefined, topicPart: string): number =>
-    [...(s ?? new Map<string, number>()).entries()]
+    [...(s ?? EMPTY).entries()]
       .filter(
         ([k]) =>
           k.startsWith('streamline_consumer_messages_total{') &&
@@ -158,14 +159,14 @@ async function summary(started: number, prev: Map<string, number>): Promise<stri
       )
       .reduce((a, [, v]) => a + v, 0);
   const dlq = [ledger, alerting, notifier, sentiment].reduce(
-    (a, s) => a + sum(s ?? new Map(), 'streamline_dlq_messages_total'),
+    (a, s) => a + sum(s ?? EMPTY, 'streamline_dlq_messages_total'),
     0,
   );
-  const transfers = byLabel(ledger ?? new Map(), 'streamline_ledger_transfers_total', 'outcome');
-  const alerts = byLabel(alerting ?? new Map(), 'streamline_alerts_total', 'state');
-  const notes = byLabel(notifier ?? new Map(), 'streamline_notifications_total', 'outcome');
-  const labels = byLabel(sentiment ?? new Map(), 'streamline_sentiment_comments_total', 'label');
-  const langs = byLabel(sentiment ?? new Map(), 'streamline_sentiment_comments_total', 'language');
+  const transfers = byLabel(ledger ?? EMPTY, 'streamline_ledger_transfers_total', 'outcome');
+  const alerts = byLabel(alerting ?? EMPTY, 'streamline_alerts_total', 'state');
+  const notes = byLabel(notifier ?? EMPTY, 'streamline_notifications_total', 'outcome');
+  const labels = byLabel(sentiment ?? EMPTY, 'streamline_sentiment_comments_total', 'label');
+  const langs = byLabel(sentiment ?? EMPTY, 'streamline_sentiment_comments_total', 'language');
   const totalLabels = Object.values(labels).reduce((a, b) => a + b, 0) || 1;
   const progress =
     durationS > 0
@@ -189,7 +190,7 @@ async function summary(started: number, prev: Map<string, number>): Promise<stri
         .map(([k, v]) => `${k} ${((v / totalLabels) * 100).toFixed(0)}%`)
         .join(' · ') || '—'
     }  languages: ${fmt(langs)}`,
-    `gateway   requests ${sum(gateway ?? new Map(), 'streamline_gateway_requests_total')}   dead-lettered ${dlq}`,
+    `gateway   requests ${sum(gateway ?? EMPTY, 'streamline_gateway_requests_total')}   dead-lettered ${dlq}`,
     '',
     `API docs: ${SERVICES.map((s) => `${s.name} http://127.0.0.1:${s.port}/docs`).join('  ')}`,
     `metrics:  http://127.0.0.1:<port>/metrics   Prometheus: ${process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:19090'}   Alertmanager: ${process.env.ALERTMANAGER_URL ?? 'http://127.0.0.1:19093'}`,

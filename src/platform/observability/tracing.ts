@@ -104,8 +104,9 @@ class OtlpTracer implements Tracer {
     spanName = 'publish',
   ): Record<string, string> {
     const parent = parseTraceparent(incoming?.[TRACEPARENT]);
-    const { ctx, end } = this.span(spanName, parent);
-    end();
+    const span = this.span(spanName, parent);
+    span.end();
+    const ctx = span.ctx;
     const out: Record<string, string> = { [TRACEPARENT]: formatTraceparent(ctx) };
     const state = incoming?.[TRACESTATE];
     if (state) out[TRACESTATE] = state;
