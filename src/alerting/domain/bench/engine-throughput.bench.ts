@@ -5,7 +5,6 @@
  *
  *   npx tsx src/alerting/domain/bench/engine-throughput.bench.ts [passes]
  */
-/* eslint-disable no-console -- a command-line benchmark reports on stdout */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
