@@ -37,7 +37,7 @@ const SERVICES = [
   { name: 'gateway', port: 3000 },
 ] as const;
 const WEBHOOK_PORT = 3099;
-const WEBHOOK_SECRET = 'demo-webhook-secret';
+const WEBHOOK_SECRET = 'demo-webhook-secret-0123456789';
 
 const log = (msg: string): void => console.log(`[demo] ${msg}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,7 +190,7 @@ async function summary(started: number, prev: Map<string, number>): Promise<stri
         .map(([k, v]) => `${k} ${((v / totalLabels) * 100).toFixed(0)}%`)
         .join(' · ') || '—'
     }  languages: ${fmt(langs)}`,
-    `gateway   requests ${sum(gateway ?? EMPTY, 'streamline_gateway_requests_total')}   dead-lettered ${dlq}`,
+    `gateway   requests ${sum(gateway ?? EMPTY, 'streamline_gateway_http_requests_total')}   dead-lettered ${dlq}`,
     '',
     `API docs: ${SERVICES.map((s) => `${s.name} http://127.0.0.1:${s.port}/docs`).join('  ')}`,
     `metrics:  http://127.0.0.1:<port>/metrics   Prometheus: ${process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:19090'}   Alertmanager: ${process.env.ALERTMANAGER_URL ?? 'http://127.0.0.1:19093'}`,
@@ -264,7 +264,9 @@ log(`demo API key (admin; revoke with npm run apikey -- revoke ${demoKey.id}): $
 
 await startWebhookReceiver();
 const serviceEnv: Record<string, string> = {
-  WEBHOOK_ALLOWLIST: `http://127.0.0.1:${WEBHOOK_PORT}`,
+  WEBHOOK_ALLOWLIST: '127.0.0.1',
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOWED_PORTS: String(WEBHOOK_PORT),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
 const up: string[] = [];

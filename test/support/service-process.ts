@@ -51,20 +51,25 @@ export async function startServiceProcess(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
+  let exitedEarly = false;
+  void exit.then(() => {
+    exitedEarly = true;
+  });
   try {
     await waitFor(
       `${name} ready on ${url}`,
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(
-            `${name} exited early (${child.exitCode ?? child.signalCode}): ${output.slice(-20).join('\n')}`,
-          );
-        }
+        // A crashed service fails the wait at once instead of polling until the deadline.
+        if (exitedEarly || child.exitCode !== null || child.signalCode !== null) return 'exited';
         const res = await fetch(`${url}/health/ready`).catch(() => undefined);
-        return res?.status === 200;
+        return res?.status === 200 ? 'ready' : undefined;
       },
       { timeoutMs: readyTimeoutMs, intervalMs: 200 },
-    );
+    ).then((state) => {
+      if (state === 'exited') {
+        throw new Error(`${name} exited during start-up (${child.exitCode ?? child.signalCode})`);
+      }
+    });
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(
