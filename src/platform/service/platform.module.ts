@@ -32,7 +32,7 @@ import { allTopicSpecs } from '../messaging/topics.js';
 import { MetricsController } from '../observability/metrics.controller.js';
 import { createMetricsRegistry, MessagingMetrics } from '../observability/metrics.js';
 import { type ServiceConfig } from './service-config.js';
-import { KAFKA_CLIENT, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG } from './tokens.js';
+import { CONSUMER_HANDLE, KAFKA_CLIENT, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG } from './tokens.js';
 
 export interface PlatformOptions {
   readonly config: ServiceConfig;
@@ -169,6 +169,11 @@ export class PlatformModule {
       ReadinessRegistry,
       HealthIndicatorService,
       PlatformLifecycle,
+      {
+        provide: CONSUMER_HANDLE,
+        inject: [{ token: BatchConsumer, optional: true }],
+        useFactory: (consumer?: BatchConsumer) => ({ consumer }),
+      },
     ];
     const exports: DynamicModule['exports'] = [
       SERVICE_CONFIG,
@@ -179,6 +184,7 @@ export class PlatformModule {
       AvroSerde,
       EventPublisher,
       ReadinessRegistry,
+      CONSUMER_HANDLE,
     ];
     const consumer = options.consumer;
     if (consumer) {

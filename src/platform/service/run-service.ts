@@ -1,13 +1,15 @@
-import { type INestApplication, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ReadinessRegistry } from '../health/readiness.js';
 import { createRootLogger, NestPinoLogger } from '../logging/logger.js';
-import { BatchConsumer } from '../messaging/batch-consumer.js';
+import { type BatchConsumer } from '../messaging/batch-consumer.js';
 import { errorMessage } from '../messaging/errors.js';
 import { KafkaAvroTransport } from '../messaging/kafka-avro.transport.js';
+import { applyHttpSecurity } from './http-security.js';
 import { type ServiceConfig } from './service-config.js';
+import { CONSUMER_HANDLE } from './tokens.js';
 
 export interface RunServiceOptions {
   readonly config: ServiceConfig;
@@ -33,7 +35,7 @@ export interface RunningService {
  * the group, close HTTP, then release the producer and the database (in that order).
  */
 export async function runService(
-  module: Type,
+  module: Type | DynamicModule,
   options: RunServiceOptions,
 ): Promise<RunningService> {
   const { config } = options;
@@ -43,14 +45,10 @@ export async function runService(
     new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false }),
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
+  applyHttpSecurity(app, process.env);
   setupOpenApi(app, options);
 
-  let consumer: BatchConsumer | undefined;
-  try {
-    consumer = app.get(BatchConsumer, { strict: false });
-  } catch {
-    consumer = undefined;
-  }
+  const { consumer } = app.get<{ consumer?: BatchConsumer }>(CONSUMER_HANDLE, { strict: false });
   if (consumer) {
     app.connectMicroservice(
       { strategy: new KafkaAvroTransport(consumer, config.messaging.topicPrefix) },

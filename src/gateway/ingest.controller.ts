@@ -1,0 +1,181 @@
+import { Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import { type FastifyReply } from 'fastify';
+import { RequireScopes } from '../platform/auth/auth.guard.js';
+import { AdmissionGuard, type GatewayRequest } from './admission.guard.js';
+import { IngestService } from './ingest.service.js';
+import { COMMENTS, LOGS, requestSchemaOf, TRANSFERS } from './streams.js';
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    code: { type: 'string' },
+    message: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          field: { type: 'string' },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+const IdempotencyHeader = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    '1-255 visible ASCII characters, per API key, kept 24 h. A retry with the same key and body gets the original answer (Idempotent-Replayed: true) and publishes nothing; the same key with another body → 409. See docs/security.md.',
+});
+
+const CommonResponses = (): MethodDecorator => {
+  const decorators = [
+    ApiResponse({
+      status: 400,
+      description: 'Malformed JSON, invalid UTF-8, or field errors (`errors`); nothing published.',
+      schema: errorSchema,
+    }),
+    ApiResponse({ status: 401, description: 'Missing or invalid API key.', schema: errorSchema }),
+    ApiResponse({ status: 403, description: 'The key lacks the scope.', schema: errorSchema }),
+    ApiResponse({
+      status: 409,
+      description: 'Idempotency-Key reused with another body, or still in progress.',
+      schema: errorSchema,
+    }),
+    ApiResponse({ status: 413, description: 'Body or batch too large.', schema: errorSchema }),
+    ApiResponse({
+      status: 415,
+      description: 'Unsupported Content-Type or charset.',
+      schema: errorSchema,
+    }),
+    ApiResponse({
+      status: 429,
+      description: 'Rate limit or monthly quota exceeded (Retry-After).',
+      schema: errorSchema,
+    }),
+    ApiResponse({
+      status: 503,
+      description: 'The broker did not acknowledge; retry (Retry-After).',
+      schema: errorSchema,
+    }),
+  ];
+  return (target, key, descriptor) => {
+    for (const d of decorators) d(target, key, descriptor);
+  };
+};
+
+const single = {
+  type: 'object',
+  properties: { eventId: { type: 'string', format: 'uuid' } },
+};
+const batch = {
+  type: 'object',
+  properties: {
+    eventIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+    count: { type: 'integer' },
+  },
+};
+
+/**
+ * Ingest endpoints. Each answers 202 with the event id(s) only after the broker acknowledged
+ * the event(s) with acks=all; nothing is published for any 4xx.
+ */
+@ApiTags('ingest')
+@ApiSecurity('api-key')
+@Controller('v1')
+@UseGuards(AdmissionGuard)
+export class IngestController {
+  constructor(@Inject(IngestService) private readonly ingest: IngestService) {}
+
+  @Post('transfers')
+  @HttpCode(202)
+  @RequireScopes(TRANSFERS.scope)
+  @ApiOperation({
+    summary: 'Request a ledger transfer (TransferRequested → transactions.requested)',
+    description:
+      'Body: a TransferRequested (schemas/transfer-requested.avsc) as plain JSON. The gateway fills eventId and requestedAt when omitted. Scope transfers:publish.',
+  })
+  @ApiConsumes('application/json')
+  @ApiBody({ schema: requestSchemaOf(TRANSFERS) })
+  @IdempotencyHeader
+  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @CommonResponses()
+  transfers(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    return this.ingest.handle(TRANSFERS, 'single', req, reply);
+  }
+
+  @Post('logs')
+  @HttpCode(202)
+  @RequireScopes(LOGS.scope)
+  @ApiOperation({
+    summary: 'Ship one log line (LogLine → logs.lines)',
+    description: 'The gateway fills eventId and timestamp when omitted. Scope logs:publish.',
+  })
+  @ApiConsumes('application/json')
+  @ApiBody({ schema: requestSchemaOf(LOGS) })
+  @IdempotencyHeader
+  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @CommonResponses()
+  log(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    return this.ingest.handle(LOGS, 'single', req, reply);
+  }
+
+  @Post('logs/batch')
+  @HttpCode(202)
+  @RequireScopes(LOGS.scope)
+  @ApiOperation({
+    summary: 'Ship log lines in bulk: a JSON array, or NDJSON (one LogLine per line)',
+    description:
+      'All or nothing: one invalid line → 400 listing every field error by index ([i].field), nothing published. At most GATEWAY_MAX_BATCH_ITEMS lines (default 1000). Counts as one request for rate limit and quota.',
+  })
+  @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBody({ schema: { type: 'array', items: requestSchemaOf(LOGS) } })
+  @IdempotencyHeader
+  @ApiResponse({ status: 202, description: 'All lines acknowledged by the broker.', schema: batch })
+  @CommonResponses()
+  logBatch(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    return this.ingest.handle(LOGS, 'batch', req, reply);
+  }
+
+  @Post('comments')
+  @HttpCode(202)
+  @RequireScopes(COMMENTS.scope)
+  @ApiOperation({
+    summary: 'Submit a comment for sentiment analysis (CommentSubmitted → comments.submitted)',
+    description: 'The gateway fills eventId and submittedAt when omitted. Scope comments:publish.',
+  })
+  @ApiConsumes('application/json')
+  @ApiBody({ schema: requestSchemaOf(COMMENTS) })
+  @IdempotencyHeader
+  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @CommonResponses()
+  comment(
+    @Req() req: GatewayRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Record<string, unknown>> {
+    return this.ingest.handle(COMMENTS, 'single', req, reply);
+  }
+}
