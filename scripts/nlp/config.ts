@@ -1,0 +1,47 @@
+import { type HyperParameters } from '../../src/sentiment/domain/model.js';
+import { DEFAULT_NEUTRAL_POLICY } from '../../src/sentiment/domain/train.js';
+
+/** Semantic version of the model; bump on any change to data, features or hyper-parameters. */
+export const MODEL_SEMVER = '1.0.0';
+
+/** Seed of every random choice (fold assignment). Training itself is exact, not stochastic. */
+export const SEED = 20_240_611;
+
+/** k of the k-fold cross-validation reported for data the model is trained on. */
+export const CV_FOLDS = 5;
+
+/**
+ * Chosen by `npm run nlp:train -- --select` (leave-one-domain-out cross-validation on the
+ * training data only; see models/MODEL_CARD.md). Never tuned on SST-2.
+ */
+export const HYPERPARAMETERS: HyperParameters = {
+  l2: 1e-4,
+  minDf: 2,
+  bigrams: true,
+  negationWindow: 4,
+  contrastFeatures: true,
+  estimator: 'average',
+  nbL2: 1e-4,
+  useRules: true,
+  pruneBelow: 0.01,
+  maxIterations: 300,
+};
+
+/** Loss weight of one UCI sentence relative to one tweet (clean labels vs emoticon-derived). */
+export const UCI_WEIGHT = 20;
+
+export const NEUTRAL_POLICY = DEFAULT_NEUTRAL_POLICY;
+
+/**
+ * The search run by --select: a grid over l2 × UCI weight × bigrams (plain LR) at the default
+ * negation window; then the negation window at the best of those; then the estimator (NB-LR, or
+ * the average of LR and NB-LR) × NB-LR's l2.
+ */
+export const SELECTION_GRID = {
+  l2: [3e-5, 1e-4, 3e-4, 1e-3],
+  uciWeight: [5, 20],
+  bigrams: [true, false],
+  negationWindow: [2, 4, 8],
+  estimator: ['nblr', 'average'],
+  nbL2: [1e-4, 3e-4],
+} as const;
