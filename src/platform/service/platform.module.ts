@@ -32,7 +32,13 @@ import { allTopicSpecs } from '../messaging/topics.js';
 import { MetricsController } from '../observability/metrics.controller.js';
 import { createMetricsRegistry, MessagingMetrics } from '../observability/metrics.js';
 import { type ServiceConfig } from './service-config.js';
-import { CONSUMER_HANDLE, KAFKA_CLIENT, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG } from './tokens.js';
+import {
+  CONSUMER_HANDLE,
+  KAFKA_CLIENT,
+  KAFKA_PRODUCER,
+  PG_POOL,
+  SERVICE_CONFIG,
+} from './tokens.js';
 
 export interface PlatformOptions {
   readonly config: ServiceConfig;
@@ -224,15 +230,21 @@ export class PlatformModule {
       );
       providers.push({
         provide: PG_POOL,
-        useFactory: () =>
-          new pg.Pool({
+        useFactory: () => {
+          const pool = new pg.Pool({
             connectionString: config.databaseUrl,
             max: config.databasePoolMax,
             ssl: config.databaseSsl ? { rejectUnauthorized: true } : undefined,
             connectionTimeoutMillis: 5000,
             idleTimeoutMillis: 30_000,
             application_name: `streamline-${config.service}`,
-          }),
+          });
+          // An idle client dropped by the server (restart, failover) must not crash the process.
+          pool.on('error', (err) =>
+            namedLogger('pg').warn({ err: err.message }, 'idle database client error'),
+          );
+          return pool;
+        },
       });
       exports.push(PG_POOL, ApiKeyVerifier);
     }

@@ -42,7 +42,12 @@ export async function runService(
   const logger = createRootLogger(config.service);
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+      logger: false,
+      // Ids in paths (comment ids, transfer ids) may be up to 256 characters.
+      maxParamLength: 512,
+    }),
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
   applyHttpSecurity(app, process.env);
@@ -54,6 +59,8 @@ export async function runService(
       { strategy: new KafkaAvroTransport(consumer, config.messaging.topicPrefix) },
       { inheritAppConfig: true },
     );
+    // Module init hooks (migrations, auth table) run before the first message is consumed.
+    await app.init();
     await app.startAllMicroservices();
   }
   await app.listen({ port: config.httpPort, host: config.httpHost });
