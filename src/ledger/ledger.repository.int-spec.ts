@@ -121,11 +121,14 @@ describe('LedgerRepository (PostgreSQL)', () => {
   });
 
   describe('schema and migrations', () => {
-    it('ran the migration once, into schema ledger, with the platform outbox', async () => {
+    it('ran the migrations once, into schema ledger, with the platform outbox', async () => {
       const migrations = await dataSource.query<Array<{ name: string }>>(
-        'SELECT name FROM ledger.typeorm_migrations',
+        'SELECT name FROM ledger.typeorm_migrations ORDER BY id',
       );
-      expect(migrations.map((m) => m.name)).toEqual(['CreateLedgerTables1795368000000']);
+      expect(migrations.map((m) => m.name)).toEqual([
+        'CreateLedgerTables1795368000000',
+        'OutboxAutovacuum1795368100000',
+      ]);
       const tables = await dataSource.query<Array<{ table_name: string }>>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'ledger'
           ORDER BY table_name`,
@@ -153,14 +156,15 @@ describe('LedgerRepository (PostgreSQL)', () => {
         const runs = await first.query<Array<{ n: number }>>(
           'SELECT count(*)::int AS n FROM ledger.typeorm_migrations',
         );
-        expect(runs[0]?.n).toBe(1);
+        expect(runs[0]?.n).toBe(2);
+        await first.undoLastMigration();
         await first.undoLastMigration();
         const left = await first.query<Array<{ n: number }>>(
           `SELECT count(*)::int AS n FROM information_schema.tables
             WHERE table_schema = 'ledger' AND table_name <> 'typeorm_migrations'`,
         );
         expect(left[0]?.n).toBe(0);
-        expect(await first.runMigrations()).toHaveLength(1);
+        expect(await first.runMigrations()).toHaveLength(2);
         await Promise.all(sources.map((s) => s.destroy()));
       } finally {
         await fresh.drop();

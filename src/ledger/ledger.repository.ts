@@ -144,6 +144,7 @@ export type CloseAccountResult =
 export interface ExpiredReservation {
   readonly transferId: string;
   readonly amountMinor: bigint;
+  readonly currency: string;
   readonly debitAccountId: string;
   readonly creditAccountId: string;
   readonly debitBalanceAfter: BalanceSnapshot;
@@ -461,6 +462,7 @@ export class LedgerRepository {
           expired: batch.expirations.map((e) => ({
             transferId: e.pending.transferId,
             amountMinor: e.pending.amountMinor,
+            currency: e.pending.currency,
             debitAccountId: e.pending.debitAccountId,
             creditAccountId: e.pending.creditAccountId,
             debitBalanceAfter: e.debitBalanceAfter,
@@ -551,7 +553,9 @@ export class LedgerRepository {
     try {
       // The UPDATE takes the same row lock a batch takes, so no batch is half-way through.
       await this.dataSource.query(
-        `UPDATE ${S}.balances SET status = 'CLOSED', closed_by = $2, closed_at = clock_timestamp()
+        `UPDATE ${S}.balances
+            SET status = 'CLOSED', closed_by = $2, closed_at = clock_timestamp(),
+                updated_at = clock_timestamp()
           WHERE account_id = $1 AND status = 'OPEN'`,
         [accountId, sourceSystem],
       );

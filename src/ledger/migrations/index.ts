@@ -1,4 +1,5 @@
 import { CreateLedgerTables1795368000000 } from './1795368000000-create-ledger-tables.js';
+import { OutboxAutovacuum1795368100000 } from './1795368100000-outbox-autovacuum.js';
 
 /** Every ledger migration, oldest first. Add new ones at the end; never edit a released one. */
-export const LEDGER_MIGRATIONS = [CreateLedgerTables1795368000000];
+export const LEDGER_MIGRATIONS = [CreateLedgerTables1795368000000, OutboxAutovacuum1795368100000];
