@@ -7,11 +7,7 @@ import { FlatlineRuntime } from './evaluators/flatline.runtime.js';
 import { FrequencyRuntime } from './evaluators/frequency.runtime.js';
 import { NewTermRuntime } from './evaluators/new-term.runtime.js';
 import { PatternRuntime } from './evaluators/pattern.runtime.js';
-import {
-  type EvalContext,
-  type RuleRuntime,
-  type RuntimeState,
-} from './evaluators/rule-runtime.js';
+import { type EvalContext, RuleRuntime, type RuntimeState } from './evaluators/rule-runtime.js';
 import { SpikeRuntime } from './evaluators/spike.runtime.js';
 import { AlertLifecycle, type AlertRecord } from './lifecycle/alert-lifecycle.js';
 import { type CompiledSilence } from './lifecycle/silences.js';
@@ -68,6 +64,8 @@ export interface EngineOutput {
 
 export interface EngineStats {
   lines: number;
+  /** Lines that matched at least one rule. */
+  matchedLines: number;
   /** Rule hits (a line matching three rules counts three). */
   matches: number;
   truncated: number;
@@ -94,8 +92,11 @@ export class AlertEngine {
   private nextEvalAt: number | null = null;
   private lastTickAt: number | null = null;
   private readonly hits: RuleHit[] = [];
+  /** Runtimes whose state may have changed since the last changedRuleStateJson(). */
+  private readonly changed = new Set<RuleRuntime>();
   readonly stats: EngineStats = {
     lines: 0,
+    matchedLines: 0,
     matches: 0,
     truncated: 0,
     clampedTimestamps: 0,
@@ -112,6 +113,7 @@ export class AlertEngine {
     };
     this.rules = ruleSet;
     this.runtimes = ruleSet.enabled.map((r) => createRuntime(r.spec, r.revision));
+    for (const r of this.runtimes) this.changed.add(r);
     this.lifecycle.setRules(ruleSet.enabled.map((r) => r.spec));
     if (snapshot) this.restore(snapshot);
   }
@@ -143,8 +145,12 @@ export class AlertEngine {
       hits.length = 0;
       matcher.match(p, hits);
       this.stats.matches += hits.length;
-      for (const hit of hits)
-        this.runtimes[hit.ruleIndex]!.onMatch(this.ctx, p, hit.captures, at, now);
+      if (hits.length > 0) this.stats.matchedLines++;
+      for (const hit of hits) {
+        const r = this.runtimes[hit.ruleIndex]!;
+        r.onMatch(this.ctx, p, hit.captures, at, now);
+        this.changed.add(r);
+      }
     }
     return this.lifecycle.drain();
   }
@@ -175,6 +181,7 @@ export class AlertEngine {
       if (prev && prev.revision === r.revision) return prev;
       const fresh = createRuntime(r.spec, r.revision);
       fresh.startedAt = this.watermarkAt;
+      this.changed.add(fresh);
       return fresh;
     });
     this.rules = ruleSet;
@@ -216,8 +223,13 @@ export class AlertEngine {
     return this.lifecycle.snapshot();
   }
 
-  /** Plain-data state; JSON-serialisable. Restore with `new AlertEngine(rules, opts, snap)`. */
-  snapshot(): EngineSnapshot {
+  /**
+   * Plain-data state; JSON-serialisable. Restore with `new AlertEngine(rules, opts, snap)`.
+   * `alerts: false` leaves the active alert records out (empty list), for a caller that
+   * persists every changed record anyway (the drained `alerts`) and reads the firing ones
+   * back into the snapshot it restores from.
+   */
+  snapshot(options: { readonly alerts?: boolean } = {}): EngineSnapshot {
     const rules: Record<string, RuntimeState> = {};
     for (const r of this.runtimes) rules[r.spec.id] = structuredClone(r.snapshot());
     return {
@@ -226,8 +238,31 @@ export class AlertEngine {
       nextEvalAt: this.nextEvalAt,
       lastTickAt: this.lastTickAt,
       rules,
-      alerts: this.lifecycle.snapshot(),
+      alerts: options.alerts === false ? [] : this.lifecycle.snapshot(),
     };
+  }
+
+  /** Engine time: what a snapshot holds besides rule states and alerts. */
+  timeState(): Pick<EngineSnapshot, 'watermark' | 'nextEvalAt' | 'lastTickAt'> {
+    return {
+      watermark: this.watermarkAt,
+      nextEvalAt: this.nextEvalAt,
+      lastTickAt: this.lastTickAt,
+    };
+  }
+
+  /**
+   * [rule id, JSON of its evaluator state] for the rules whose state may have changed since
+   * the previous call (every rule on the first call): matched lines, time evaluation of
+   * time-driven rules, start of observation, a new revision. For a caller that persists rule
+   * states incrementally; `snapshot().rules` remains the complete set.
+   */
+  changedRuleStateJson(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const r of this.runtimes)
+      if (this.changed.has(r)) out.push([r.spec.id, JSON.stringify(r.snapshot())]);
+    this.changed.clear();
+    return out;
   }
 
   private restore(s: EngineSnapshot): void {
@@ -258,12 +293,19 @@ export class AlertEngine {
   }
 
   private startRuntimes(): void {
-    for (const r of this.runtimes) if (r.startedAt === null) r.startedAt = this.watermarkAt;
+    for (const r of this.runtimes)
+      if (r.startedAt === null) {
+        r.startedAt = this.watermarkAt;
+        this.changed.add(r);
+      }
   }
 
   private evaluate(now: number): void {
     this.stats.evaluations++;
-    for (const r of this.runtimes) r.onTime(this.ctx, now);
+    for (const r of this.runtimes) {
+      r.onTime(this.ctx, now);
+      if (r.onTime !== RuleRuntime.prototype.onTime) this.changed.add(r);
+    }
     this.lifecycle.evaluate(now);
     this.nextEvalAt = this.nextBoundary(now);
   }

@@ -153,6 +153,9 @@ describe('webhook target allow-list', () => {
     expect(check('https://hooks.example.com:9000/', ['93.184.216.34'], p)).toBe(
       'TARGET.PORT_NOT_ALLOWED',
     );
+    // An address literal inside an allowed CIDR counts as listed even when hosts are restricted.
+    expect(check('http://127.0.0.1:8080/hook', [], p)).toBe('ok');
+    expect(check('http://127.0.0.2:8080/hook', [], p)).toBe('TARGET.HOST_NOT_ALLOWED');
     const loopback: TargetPolicy = {
       allowedHosts: [],
       allowedCidrs: ['127.0.0.1/32'],

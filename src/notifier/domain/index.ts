@@ -9,6 +9,7 @@ export type {
   GroupState,
   IngestResult,
   Notification,
+  SchedulerChanges,
   SchedulerState,
 } from './notification-scheduler.js';
 export {

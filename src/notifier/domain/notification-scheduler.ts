@@ -65,9 +65,18 @@ export interface IngestResult {
   readonly dropped: readonly string[];
 }
 
+/** Groups changed since the last `takeChanges()`: what a caller persists incrementally. */
+export interface SchedulerChanges {
+  /** Groups created or modified (copies). */
+  readonly upserts: GroupState[];
+  /** Ids of groups deleted. */
+  readonly deletes: string[];
+}
+
 export class NotificationScheduler {
   private readonly groups = new Map<string, GroupState>();
   private subs = new Map<string, CompiledSubscription>();
+  private dirty = new Set<string>();
 
   constructor(subscriptions: readonly CompiledSubscription[], state?: SchedulerState) {
     this.setSubscriptions(subscriptions);
@@ -77,7 +86,11 @@ export class NotificationScheduler {
   /** Replaces the subscriptions; groups of removed subscriptions are dropped. */
   setSubscriptions(subscriptions: readonly CompiledSubscription[]): void {
     this.subs = new Map(subscriptions.map((s) => [s.subscription.id, s]));
-    for (const [id, g] of this.groups) if (!this.subs.has(g.subscriptionId)) this.groups.delete(id);
+    for (const [id, g] of this.groups) {
+      if (this.subs.has(g.subscriptionId)) continue;
+      this.groups.delete(id);
+      this.dirty.add(id);
+    }
   }
 
   ingest(event: AlertEvent, now: number): IngestResult {
@@ -109,6 +122,7 @@ export class NotificationScheduler {
           seq: 0,
         };
         this.groups.set(id, g);
+        this.dirty.add(id);
       }
       const prev = g.alerts[event.fingerprint];
       if (prev && !isNewer(event, prev)) {
@@ -120,6 +134,7 @@ export class NotificationScheduler {
         continue;
       }
       g.alerts[event.fingerprint] = event;
+      this.dirty.add(id);
       routedTo.push(s.id);
     }
     return { routedTo, dropped };
@@ -140,6 +155,7 @@ export class NotificationScheduler {
     due.sort((a, b) => a.nextFlushAt - b.nextFlushAt || (a.id < b.id ? -1 : 1));
     for (const g of due) {
       const sub = this.subs.get(g.subscriptionId);
+      this.dirty.add(g.id);
       if (!sub) {
         this.groups.delete(g.id);
         continue;
@@ -152,6 +168,23 @@ export class NotificationScheduler {
 
   snapshot(): SchedulerState {
     return { version: 1, groups: [...this.groups.values()].map((g) => structuredClone(g)) };
+  }
+
+  /**
+   * Groups created, changed or deleted since the previous call (or since construction), so
+   * the caller can persist only those; applying every change in order to the state it was
+   * constructed from yields `snapshot()`.
+   */
+  takeChanges(): SchedulerChanges {
+    const upserts: GroupState[] = [];
+    const deletes: string[] = [];
+    for (const id of this.dirty) {
+      const g = this.groups.get(id);
+      if (g) upserts.push(structuredClone(g));
+      else deletes.push(id);
+    }
+    this.dirty = new Set();
+    return { upserts, deletes };
   }
 
   get groupCount(): number {

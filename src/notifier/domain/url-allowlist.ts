@@ -189,18 +189,6 @@ export function checkWebhookTarget(
       message: 'credentials in the URL are not allowed; use the signing secret',
     };
   const host = u.hostname.toLowerCase().replace(/\.$/, '');
-  const listed = hostAllowed(host, policy.allowedHosts);
-  if (policy.allowedHosts.length > 0 && !listed)
-    return {
-      ok: false,
-      code: 'TARGET.HOST_NOT_ALLOWED',
-      message: `host ${host} is not in the allow-list`,
-    };
-  const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
-  if (policy.allowedPorts.length > 0 && !policy.allowedPorts.includes(port))
-    return { ok: false, code: 'TARGET.PORT_NOT_ALLOWED', message: `port ${port} is not allowed` };
-  const literal = parseIp(host);
-  const addresses = literal ? [host.replace(/^\[|\]$/g, '')] : resolvedAddresses;
   const allowedCidrs = policy.allowedCidrs.map(parseCidr).filter((c): c is Cidr => c !== null);
   const inAllowed = (a: string): boolean => {
     const ip = parseIp(a);
@@ -211,6 +199,21 @@ export function checkWebhookTarget(
       )
     );
   };
+  const literal = parseIp(host);
+  // An address literal inside an allow-listed CIDR counts as a listed host.
+  const listed =
+    hostAllowed(host, policy.allowedHosts) ||
+    (literal !== null && inAllowed(host.replace(/^\[|\]$/g, '')));
+  if (policy.allowedHosts.length > 0 && !listed)
+    return {
+      ok: false,
+      code: 'TARGET.HOST_NOT_ALLOWED',
+      message: `host ${host} is not in the allow-list`,
+    };
+  const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
+  if (policy.allowedPorts.length > 0 && !policy.allowedPorts.includes(port))
+    return { ok: false, code: 'TARGET.PORT_NOT_ALLOWED', message: `port ${port} is not allowed` };
+  const addresses = literal ? [host.replace(/^\[|\]$/g, '')] : resolvedAddresses;
   if (
     !literal &&
     !listed &&

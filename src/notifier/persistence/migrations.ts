@@ -1,0 +1,132 @@
+import type pg from 'pg';
+
+/** DDL of the `notifier` schema, applied at boot in order, each step once. Append-only. */
+export const NOTIFIER_SCHEMA = 'notifier';
+
+export const NOTIFIER_MIGRATIONS: ReadonlyArray<{
+  readonly version: number;
+  readonly sql: string;
+}> = [
+  {
+    version: 1,
+    sql: `
+      -- Subscriptions; the webhook secret is kept apart, sealed (see SecretBox), never returned.
+      CREATE TABLE notifier.subscriptions (
+        id          text        PRIMARY KEY,
+        spec        jsonb       NOT NULL,
+        secret      text,
+        created_by  text        NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- Alert events already ingested (Kafka delivers at least once).
+      CREATE TABLE notifier.consumed_events (
+        event_id     uuid        PRIMARY KEY,
+        consumed_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX consumed_events_at_idx ON notifier.consumed_events (consumed_at);
+
+      -- Aggregation groups of the scheduler (group_wait / group_interval / repeat_interval state).
+      CREATE TABLE notifier.groups (
+        id               text        PRIMARY KEY,
+        subscription_id  text        NOT NULL,
+        state            jsonb       NOT NULL,
+        updated_at       timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- The durable delivery queue and log: one row per notification. Pending rows of one
+      -- aggregation group (subscription, group_key) are delivered in id order, one at a time;
+      -- different groups are delivered concurrently (as Alertmanager does).
+      CREATE TABLE notifier.deliveries (
+        id               bigserial   PRIMARY KEY,
+        notification_id  uuid        NOT NULL UNIQUE,
+        subscription_id  text        NOT NULL,
+        receiver_type    text        NOT NULL,
+        group_key        text        NOT NULL,
+        status           text        NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'delivered', 'dead_lettered', 'cancelled')),
+        notification     jsonb       NOT NULL,
+        alert_count      integer     NOT NULL,
+        attempts         integer     NOT NULL DEFAULT 0,
+        created_at       timestamptz NOT NULL,
+        next_attempt_at  timestamptz NOT NULL,
+        last_attempt_at  timestamptz,
+        delivered_at     timestamptz,
+        last_status      integer,
+        last_error       text
+      );
+      CREATE INDEX deliveries_pending_idx ON notifier.deliveries (subscription_id, group_key, id) WHERE status = 'pending';
+      CREATE INDEX deliveries_subscription_idx ON notifier.deliveries (subscription_id, id DESC);
+      CREATE INDEX deliveries_status_idx ON notifier.deliveries (status, id DESC);
+
+      CREATE TABLE notifier.delivery_attempts (
+        delivery_id  bigint      NOT NULL REFERENCES notifier.deliveries (id) ON DELETE CASCADE,
+        attempt      integer     NOT NULL,
+        at           timestamptz NOT NULL,
+        outcome      text        NOT NULL,
+        status_code  integer,
+        error        text,
+        duration_ms  integer     NOT NULL,
+        PRIMARY KEY (delivery_id, attempt)
+      );
+
+      -- Deliveries given up on, with the reason (DELIVERY.*): the dead-letter record.
+      CREATE TABLE notifier.dead_letters (
+        delivery_id      bigint      PRIMARY KEY REFERENCES notifier.deliveries (id) ON DELETE CASCADE,
+        notification_id  uuid        NOT NULL,
+        subscription_id  text        NOT NULL,
+        reason           text        NOT NULL,
+        message          text        NOT NULL,
+        attempts         integer     NOT NULL,
+        created_at       timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX dead_letters_subscription_idx ON notifier.dead_letters (subscription_id, created_at DESC);
+
+      -- Fencing token: the process that owns scheduler state and delivery queue.
+      CREATE TABLE notifier.owner (
+        singleton  boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+        owner      uuid        NOT NULL,
+        since      timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** Applies the steps not applied yet; safe to run from several processes at once. */
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  steps: ReadonlyArray<{ readonly version: number; readonly sql: string }>,
+): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`streamline.${schema}.ddl`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (
+         version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT version FROM "${schema}".schema_migrations`,
+    );
+    const done = new Set(rows.map((r) => r.version));
+    for (const step of steps) {
+      if (done.has(step.version)) continue;
+      await client.query(step.sql);
+      await client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [
+        step.version,
+      ]);
+      applied.push(step.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

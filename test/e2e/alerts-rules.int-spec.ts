@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createApiKey } from '../../src/platform/auth/api-keys.js';
+import { type LogLine } from '../../src/platform/schemas/generated.js';
+import { type RunningService } from '../../src/platform/service/run-service.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestPlatform, type TestPlatform, uniqueName } from '../support/kafka.js';
+import { waitFor } from '../support/wait-for.js';
+import {
+  ALL_SCOPES,
+  api,
+  bootstrap,
+  produceLines,
+  readAlertEvents,
+  startAlerting,
+  waitForAlerts,
+} from './alerts-support.js';
+
+/**
+ * Rule changes on the real stack: the rule file is watched and reloaded without a restart; a
+ * bad file (or API change) is rejected with errors naming rule, field and reason while the
+ * running rules keep alerting; pathological regexes are refused at load and over-long lines
+ * are cut, so nothing can stall the consumer; a restart resumes from the committed state.
+ */
+const good = `
+version: 1
+rules:
+  - id: boom
+    type: pattern
+    severity: critical
+    match: { keywords: [alpha-boom] }
+    group_by: [host]
+    resolve_after: 1h
+    realert: 0s
+  - id: quadratic-shape
+    type: pattern
+    severity: info
+    # Allowed (at most quadratic backtracking); safe only because lines are cut to 8 KiB.
+    match: { regex: 'x+y' }
+    resolve_after: 1h
+`;
+const bad = `
+version: 1
+rules:
+  - id: boom
+    type: pattern
+    match: { keywords: [alpha-boom] }
+  - id: catastrophic
+    type: pattern
+    match: { regex: '(a+)+$' }
+  - id: typo
+    type: frequency
+    treshold: 3
+    timeframe: 1m
+    match: { keywords: [x] }
+`;
+const extended = `${good}
+  - id: gamma
+    type: pattern
+    severity: warning
+    match: { keywords: [gamma-bang] }
+    resolve_after: 1h
+`;
+
+let seq = 0;
+const line = (message: string, host = 'h1'): LogLine => ({
+  eventId: randomUUID(),
+  timestamp: Date.now() + ++seq,
+  source: 'rules-e2e',
+  host,
+  level: 'ERROR',
+  message,
+  fields: {},
+});
+
+describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let p: TestPlatform;
+  let svc: RunningService | undefined;
+  let a: ReturnType<typeof api>;
+  let key: string;
+  const prefix = `${uniqueName('alr')}.`;
+  const dir = mkdtempSync(join(tmpdir(), 'alerts-rules-'));
+  const file = join(dir, 'rules.yaml');
+  const env = (): Record<string, string> => ({
+    DATABASE_URL: db.url,
+    KAFKA_TOPIC_PREFIX: prefix,
+    ALERTING_GROUP_ID: `${prefix}alerting`,
+    ALERT_RULES_FILE: file,
+    ALERT_RULES_POLL_MS: '300',
+    ALERT_TICK_INTERVAL_MS: '200',
+  });
+  /** Editors replace files: write aside, then rename over. */
+  const writeRules = (text: string): void => {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('alr');
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool.on('error', () => undefined);
+    p = await createTestPlatform();
+    await bootstrap(p, prefix);
+    writeRules(good);
+    svc = await startAlerting(env());
+    key = (await createApiKey(pool, { name: 'rules', scopes: ALL_SCOPES })).key;
+    a = api(svc.url, key);
+  });
+
+  afterAll(async () => {
+    await svc?.shutdown('test done');
+    await p?.close();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('alerts with the rules from the file', async () => {
+    const rules = await a.get<{ version: number; source: string; enabledRules: number }>('/rules');
+    expect(rules.body).toMatchObject({ version: 1, source: 'file', enabledRules: 2 });
+    await produceLines(p, prefix, [line('alpha-boom in the engine room', 'h1')]);
+    await waitForAlerts(a, 'rule=boom', (items) => items.length === 1, 'boom alert for h1');
+  });
+
+  it('rejects a bad rule file with rule id, field and reason, and the running rules keep working', async () => {
+    writeRules(bad);
+    const status = await waitFor('file rejected', async () => {
+      const res = await a.get<{
+        version: number;
+        file: {
+          applied: boolean;
+          errors: Array<{ ruleId: string; field: string; code: string; message: string }>;
+        };
+      }>('/rules');
+      return res.body.file.errors.length > 0 ? res.body : undefined;
+    });
+    expect(status.version).toBe(1);
+    expect(status.file.applied).toBe(false);
+    expect(status.file.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          ruleId: 'catastrophic',
+          field: 'match.regex',
+          code: 'REGEX.NESTED_QUANTIFIER',
+        }),
+        expect.objectContaining({ ruleId: 'typo', field: 'treshold', code: 'RULE.UNKNOWN_FIELD' }),
+      ]),
+    );
+    const metrics = await (await fetch(`${svc!.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /streamline_alerting_rule_reloads_total\{source="file",outcome="rejected"[^}]*\} 1/,
+    );
+    // The old rules still run: a new group of `boom` fires.
+    await produceLines(p, prefix, [line('alpha-boom again', 'h2')]);
+    await waitForAlerts(a, 'rule=boom', (items) => items.length === 2, 'boom alert for h2');
+  });
+
+  it('applies a fixed file without a restart (new version)', async () => {
+    writeRules(extended);
+    await waitFor('version 2 applied', async () => {
+      const res = await a.get<{ version: number; file: { applied: boolean } }>('/rules');
+      return res.body.version === 2 && res.body.file.applied;
+    });
+    await produceLines(p, prefix, [line('gamma-bang at noon')]);
+    await waitForAlerts(a, 'rule=gamma', (items) => items.length === 1, 'gamma alert');
+    expect(
+      (await a.get<{ items: unknown[] }>('/alerts?rule=boom&state=firing')).body.items,
+    ).toHaveLength(2);
+  });
+
+  it('rejects pathological regexes through the API too, and validates without applying', async () => {
+    const res = await a.put<{
+      code: string;
+      errors: Array<{ ruleId: string; field: string; code: string }>;
+    }>('/rules/slow', {
+      type: 'pattern',
+      match: { regex: '(x+x+)+y' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('RULES.INVALID');
+    expect(res.body.errors[0]).toMatchObject({
+      ruleId: 'slow',
+      field: 'match.regex',
+      code: expect.stringMatching(/^REGEX\./) as string,
+    });
+    const v = await a.post<{ valid: boolean; errors: unknown[] }>('/rules/validate', { yaml: bad });
+    expect(v.body.valid).toBe(false);
+    expect(v.body.errors.length).toBeGreaterThanOrEqual(2);
+    expect((await a.get<{ version: number }>('/rules')).body.version).toBe(2);
+
+    const ok = await a.put<{ version: number; changed: boolean }>('/rules/delta', {
+      type: 'frequency',
+      threshold: 2,
+      timeframe: '1m',
+      match: { keywords: ['delta-burst'] },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ version: 3, changed: true });
+    expect(
+      (await a.get<{ spec: { params: { threshold: number } } }>('/rules/delta')).body.spec.params
+        .threshold,
+    ).toBe(2);
+    expect(
+      (
+        await a.get<{ items: Array<{ version: number; source: string }> }>('/rules/versions')
+      ).body.items.map((x) => [x.version, x.source]),
+    ).toEqual([
+      [3, 'api'],
+      [2, 'file'],
+      [1, 'file'],
+    ]);
+  });
+
+  it('cuts over-long lines (flagged) so an allowed quadratic regex cannot stall the consumer', async () => {
+    // Without the cut, `x+y` against 300,000 x's backtracks ~4.5e10 steps.
+    const started = Date.now();
+    await produceLines(p, prefix, [
+      line(`${'x'.repeat(300_000)} xy`),
+      line('alpha-boom after the long line', 'h3'),
+    ]);
+    await waitForAlerts(
+      a,
+      'rule=boom',
+      (items) => items.length === 3,
+      'boom alert for h3 right after the long line',
+      20_000,
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const metrics = await (await fetch(`${svc!.url}/metrics`)).text();
+    expect(metrics).toMatch(/streamline_alerting_lines_total\{outcome="truncated"[^}]*\} 1/);
+  });
+
+  it('resumes after a restart from the committed state, even when Kafka redelivers everything', async () => {
+    const before = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM alerting.outbox`);
+    await svc!.shutdown('restart');
+    // As after a crash between the database commit and the offset commit, only worse: the
+    // group starts over from the first line; the engine skips what its state already holds.
+    const admin = p.kafka.admin();
+    await admin.connect();
+    await admin.resetOffsets({
+      groupId: `${prefix}alerting`,
+      topic: `${prefix}logs.lines`,
+      earliest: true,
+    });
+    await admin.disconnect();
+    svc = await startAlerting(env());
+    a = api(svc.url, key);
+    const rules = await a.get<{ version: number }>('/rules');
+    expect(rules.body.version).toBe(3); // the API change survives (the file did not change)
+    await produceLines(p, prefix, [line('alpha-boom once more', 'h1')]);
+    const [h1] = await waitForAlerts(
+      a,
+      'rule=boom&label=host=h1',
+      (items) => items[0]?.['matchCount'] === 2,
+      'h1 counted twice',
+    );
+    expect(h1!['state']).toBe('firing');
+    // A match merged into the firing alert: no new FIRING event (re-alert is 0s).
+    const after = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM alerting.outbox`);
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    const events = await readAlertEvents(p, prefix, Number(after.rows[0]!.n));
+    expect(
+      events
+        .filter((e) => e.ruleId === 'boom')
+        .map((e) => e.groupKey)
+        .sort(),
+    ).toEqual(['host=h1', 'host=h2', 'host=h3']);
+  });
+});
