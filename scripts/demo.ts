@@ -284,9 +284,14 @@ if (up.includes('notifier')) {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': demoKey.key },
     body: JSON.stringify({
+      id: 'demo-terminal',
       name: 'demo terminal',
-      url: `http://127.0.0.1:${WEBHOOK_PORT}/hook`,
-      secret: WEBHOOK_SECRET,
+      receiver: {
+        type: 'webhook',
+        url: `http://127.0.0.1:${WEBHOOK_PORT}/hook`,
+        secret: WEBHOOK_SECRET,
+      },
+      route: { groupWait: '2s', groupInterval: '10s', repeatInterval: '1h' },
     }),
   }).catch((err: unknown) => ({ status: 0, text: () => Promise.resolve(String(err)) }));
   if (res.status >= 300 || res.status === 0)

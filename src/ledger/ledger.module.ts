@@ -151,9 +151,7 @@ export class LedgerModule {
   }
 }
 
-/**
- * The root module class `runService` boots (it takes a module class, not a dynamic module).
- */
+/** The ledger as a root module class (what main.ts and the in-process tests boot). */
 export function ledgerAppModule(config: ServiceConfig, ledger: LedgerServiceConfig): Type {
   @Module({ imports: [LedgerModule.forRoot(config, ledger)] })
   class LedgerAppModule {}

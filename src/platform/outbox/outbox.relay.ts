@@ -130,6 +130,8 @@ export class OutboxRelay {
   private listener: pg.PoolClient | undefined;
   private readonly lanes: Array<Promise<void>> = [];
   private readonly wakers = new Set<() => void>();
+  /** Bumped by every NOTIFY; a lane that saw it change during a round does not wait. */
+  private wakeSeq = 0;
   private readonly preparedTopics = new Set<string>();
   private housekeeping: NodeJS.Timeout | undefined;
   private lastRoundAt = 0;
@@ -183,6 +185,7 @@ export class OutboxRelay {
   }
 
   private wakeAll(): void {
+    this.wakeSeq += 1;
     for (const wake of [...this.wakers]) wake();
   }
 
@@ -217,11 +220,14 @@ export class OutboxRelay {
         }
         try {
           while (this.running) {
+            const seqBefore = this.wakeSeq;
             const published = await this.round(client, lane);
             this.lastRoundAt = Date.now();
             failures = 0;
-            if (published < this.options.batchSize)
+            // Rows committed during the round announced themselves then: look again at once.
+            if (published < this.options.batchSize && this.wakeSeq === seqBefore) {
               await this.waitForWake(this.options.pollIntervalMs);
+            }
           }
         } finally {
           await client
