@@ -3,6 +3,27 @@ import { type AvroSerde } from './avro-serde.js';
 import { type KafkaClient } from './kafka.js';
 import { allTopicSpecs, type TopicSpec } from './topics.js';
 
+/**
+ * Several services bootstrap the same catalog at start, so they race: a topic another process is
+ * still creating ("does not host this topic-partition"), a subject rule another registration just
+ * added ("already exists"). Those settle within moments; retry a few times with backoff.
+ */
+async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const transient =
+        /already exists|does not host this topic-partition|leader|not available|ECONN|timeout/i.test(
+          message,
+        );
+      if (!transient || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}
+
 export interface BootstrapResult {
   readonly created: string[];
   readonly existing: string[];
@@ -27,20 +48,24 @@ export async function bootstrapTopics(
     const existingNames = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existingNames.has(s.name));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 30_000,
-        topics: missing.map((s) => ({
-          topic: s.name,
-          numPartitions: s.partitions,
-          replicationFactor: -1,
-          configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      await retrying(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          timeout: 30_000,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
     }
     const schemaIds: Record<string, number> = {};
     for (const spec of specs) {
-      schemaIds[spec.name] = await serde.registerValueSchema(spec.name, spec.valueSchema);
+      schemaIds[spec.name] = await retrying(() =>
+        serde.registerValueSchema(spec.name, spec.valueSchema),
+      );
     }
     const result = {
       created: missing.map((s) => s.name),
