@@ -34,7 +34,14 @@ export class LedgerPoster {
     );
   }
 
-  async post(requests: readonly TransferRequest[]): Promise<readonly TransferResult[]> {
+  /** Trace headers of requests in flight, by request event id (merged batches share this map). */
+  private readonly traceHeaders = new Map<string, Readonly<Record<string, string>>>();
+
+  async post(
+    requests: readonly TransferRequest[],
+    traceHeaders?: ReadonlyMap<string, Readonly<Record<string, string>>>,
+  ): Promise<readonly TransferResult[]> {
+    for (const [id, headers] of traceHeaders ?? []) this.traceHeaders.set(id, headers);
     try {
       return await this.coalescer.submit(requests);
     } catch (err) {
@@ -42,11 +49,13 @@ export class LedgerPoster {
         throw new RetriableError(err.message, { cause: err });
       }
       throw err;
+    } finally {
+      for (const id of traceHeaders?.keys() ?? []) this.traceHeaders.delete(id);
     }
   }
 
   private async postBatch(requests: readonly TransferRequest[]): Promise<TransferResult[]> {
-    const result = await this.repository.postBatch(requests);
+    const result = await this.repository.postBatch(requests, this.traceHeaders);
     if (result.attempts > 1) this.metrics.batchAttempts.inc(result.attempts - 1);
     return [...result.results];
   }

@@ -311,11 +311,16 @@ export class LedgerRepository {
    * their neighbours. Requests whose transfer id already has an outcome are replayed (DUPLICATE)
    * or refused (CONFLICT) without writing anything.
    */
-  async postBatch(requests: readonly TransferRequest[]): Promise<PostBatchResult> {
+  async postBatch(
+    requests: readonly TransferRequest[],
+    traceHeaders?: ReadonlyMap<string, Readonly<Record<string, string>>>,
+  ): Promise<PostBatchResult> {
     checkBatch(requests);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.inTransaction((q) => this.postOnce(q, requests, attempt > 1));
+        const result = await this.inTransaction((q) =>
+          this.postOnce(q, requests, attempt > 1, traceHeaders),
+        );
         return { ...result, attempts: attempt };
       } catch (err) {
         const state = sqlStateOf(err);
@@ -343,6 +348,7 @@ export class LedgerRepository {
     q: QueryRunner,
     requests: readonly TransferRequest[],
     pessimistic: boolean,
+    traceHeaders?: ReadonlyMap<string, Readonly<Record<string, string>>>,
   ): Promise<Omit<PostBatchResult, 'attempts'>> {
     // Everything that does not depend on balances is done before the locks, to keep the time
     // the accounts are held (which bounds throughput on a hot account) short.
@@ -395,7 +401,12 @@ export class LedgerRepository {
 
     // 5. Write everything the batch decided, then its events.
     await this.writeBatch(q, batch, now);
-    const events = batch.records.map(outcomeMessage);
+    // Outcome events carry the request's trace context (W3C traceparent) through the outbox.
+    const events = batch.records.map((record) => {
+      const message = outcomeMessage(record);
+      const headers = record.requestEventId ? traceHeaders?.get(record.requestEventId) : undefined;
+      return headers ? { ...message, headers } : message;
+    });
     await appendOutbox(q, S, events);
 
     let accepted = 0;

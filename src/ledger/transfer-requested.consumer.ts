@@ -4,6 +4,7 @@ import { namedLogger } from '../platform/logging/logger.js';
 import { type BatchOutcome, type ConsumedMessage } from '../platform/messaging/batch-consumer.js';
 import { TOPICS } from '../platform/messaging/topics.js';
 import { type TransferRequested } from '../platform/schemas/generated.js';
+import { getTracer } from '../platform/observability/tracing.js';
 import { parseChunk, tallyResults } from './consumer-mapping.js';
 import { LedgerPoster } from './ledger-poster.js';
 import { LedgerMetrics } from './ledger.metrics.js';
@@ -35,7 +36,14 @@ export class TransferRequestedConsumer {
   ): Promise<BatchOutcome> {
     const { requests, sources, failures, invalidCurrencies } = parseChunk(messages);
     if (requests.length > 0) {
-      const results = await this.poster.post(requests);
+      const tracer = getTracer();
+      const traceHeaders = new Map<string, Record<string, string>>();
+      sources.forEach((message, i) => {
+        const headers = tracer.propagate(message.headers, 'ledger.post');
+        const eventId = requests[i]?.requestEventId;
+        if (eventId && Object.keys(headers).length > 0) traceHeaders.set(eventId, headers);
+      });
+      const results = await this.poster.post(requests, traceHeaders);
       const tally = tallyResults(requests, sources, results);
       this.metrics.record(tally);
       for (const conflict of tally.conflicts) {
