@@ -1,15 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import {
-  IsIn,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  validate,
-  type ValidationError,
-} from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { type FieldIssue, validateQuery, validationFailed } from '../platform/http/validation.js';
 import { type CommentAnalyzed } from '../platform/schemas/generated.js';
 import { LIMITS } from './comment-mapping.js';
 import { type AggregateBucket } from './sentiment.repository.js';
@@ -18,41 +9,6 @@ import { type AggregateBucket } from './sentiment.repository.js';
  * HTTP shapes of the sentiment API and their validation, with the platform's error shape:
  * `400 { statusCode, error, code, message, errors: [{ field, code, message }] }`.
  */
-
-export interface FieldIssue {
-  readonly field: string;
-  readonly code: string;
-  readonly message: string;
-}
-
-export function validationFailed(errors: readonly FieldIssue[]): BadRequestException {
-  return new BadRequestException({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'VALIDATION.INVALID',
-    message: 'request validation failed',
-    errors,
-  });
-}
-
-function constraintCode(constraint: string): string {
-  return `VALIDATION.${constraint.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-}
-
-function fieldIssues(errors: readonly ValidationError[]): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  for (const e of errors) {
-    for (const [constraint, message] of Object.entries(e.constraints ?? {})) {
-      const unknown = constraint === 'whitelistValidation';
-      out.push({
-        field: e.property,
-        code: unknown ? 'VALIDATION.UNKNOWN_FIELD' : constraintCode(constraint),
-        message: unknown ? `${e.property} is not a known parameter` : message,
-      });
-    }
-  }
-  return out;
-}
 
 /** Longest range per bucket size (a minute series over a year would be 500k buckets). */
 export const MAX_RANGE_MS: Readonly<Record<AggregateBucket, number>> = {
@@ -126,14 +82,7 @@ export async function parseAggregatesQuery(
   query: unknown,
   now: number = Date.now(),
 ): Promise<AggregatesRequest> {
-  const raw = typeof query === 'object' && query !== null ? query : {};
-  const dto = plainToInstance(AggregatesQueryDto, raw, { enableImplicitConversion: false });
-  const errors = await validate(dto, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    validationError: { target: false, value: false },
-  });
-  if (errors.length > 0) throw validationFailed(fieldIssues(errors));
+  const dto = await validateQuery(AggregatesQueryDto, query);
   const bucket = dto.bucket ?? 'minute';
   const to = dto.to !== undefined ? parseInstant(dto.to) : new Date(now);
   const from =

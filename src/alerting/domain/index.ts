@@ -11,8 +11,7 @@ export {
   SILENCE_MAX_MS,
 } from './lifecycle/silences.js';
 export type { CompiledSilence, Silence, SilenceState } from './lifecycle/silences.js';
-export { compileMatchers, formatMatcher, parseMatcher } from './lifecycle/label-matchers.js';
-export type { LabelMatcher, MatchOp, MatcherError } from './lifecycle/label-matchers.js';
+export type { LabelMatcher, MatchOp, MatcherError } from '../../platform/labels/label-matchers.js';
 export { alertFingerprint, nameUuid } from './lifecycle/ids.js';
 export { MAX_LINE_LENGTH, prepareLine } from './matching/prepared-line.js';
 export { CombinedMatcher } from './matching/combined-matcher.js';

@@ -1,4 +1,5 @@
-import { type AlertRecord, type AlertState, formatMatcher } from '../domain/index.js';
+import { formatMatcher } from '../../platform/labels/label-matchers.js';
+import { type AlertRecord, type AlertState } from '../domain/index.js';
 import { type SilenceRow } from '../persistence/alerting.store.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

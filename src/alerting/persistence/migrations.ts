@@ -1,16 +1,16 @@
-import type pg from 'pg';
+import { type Migration } from '../../platform/database/migrations.js';
 import { outboxTableDdl } from '../../platform/outbox/outbox.writer.js';
 
 /**
- * DDL of the `alerting` schema, applied at boot in order, each step once, under an advisory
- * lock (several processes may boot at once). Steps are append-only: never edit a shipped one.
+ * DDL of the `alerting` schema, applied at boot by the platform's `migrate` (in order, each step
+ * once, under an advisory lock). Steps are append-only: never edit a shipped one.
  */
 export const ALERTING_SCHEMA = 'alerting';
 
-export const ALERTING_MIGRATIONS: ReadonlyArray<{
-  readonly version: number;
-  readonly sql: string;
-}> = [
+/** The store runs these through `migrate`, re-exported here for its import. */
+export { migrate } from '../../platform/database/migrations.js';
+
+export const ALERTING_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -83,41 +83,3 @@ export const ALERTING_MIGRATIONS: ReadonlyArray<{
     `,
   },
 ];
-
-/** Applies the steps not applied yet; safe to run from several processes at once. */
-export async function migrate(
-  pool: pg.Pool,
-  schema: string,
-  steps: ReadonlyArray<{ readonly version: number; readonly sql: string }>,
-): Promise<number[]> {
-  const client = await pool.connect();
-  const applied: number[] = [];
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`streamline.${schema}.ddl`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (
-         version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const { rows } = await client.query<{ version: number }>(
-      `SELECT version FROM "${schema}".schema_migrations`,
-    );
-    const done = new Set(rows.map((r) => r.version));
-    for (const step of steps) {
-      if (done.has(step.version)) continue;
-      await client.query(step.sql);
-      await client.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [
-        step.version,
-      ]);
-      applied.push(step.version);
-    }
-    await client.query('COMMIT');
-    return applied;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}

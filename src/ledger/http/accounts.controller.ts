@@ -41,7 +41,7 @@ import {
   ErrorDto,
   ValidationErrorDto,
 } from './dto.js';
-import { validateBody, validationFailed } from './validation.js';
+import { validateBody, validationFailed } from '../../platform/http/validation.js';
 import {
   accountJson,
   auditSource,

@@ -13,7 +13,7 @@ import {
 import { RequireScopes } from '../../platform/auth/auth.guard.js';
 import { LedgerRepository } from '../ledger.repository.js';
 import { ErrorDto, TransferDto, ValidationErrorDto } from './dto.js';
-import { validationFailed } from './validation.js';
+import { validationFailed } from '../../platform/http/validation.js';
 import { parseTransferIdParam, transferJson } from './views.js';
 
 /** HTTP-level code for an id the ledger has no outcome for (not a transfer result code). */

@@ -16,7 +16,7 @@ import {
   type EntryPageDto,
   type TransferDto,
 } from './dto.js';
-import { type FieldIssue } from './validation.js';
+import { type FieldIssue } from '../../platform/http/validation.js';
 
 /**
  * Pure mapping between the HTTP edge and the repository: request parameters in (with field

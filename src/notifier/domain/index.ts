@@ -69,5 +69,4 @@ export {
   parseIp,
 } from './url-allowlist.js';
 export type { TargetCheck, TargetPolicy } from './url-allowlist.js';
-export { compileMatchers, matchesAll, parseMatcher } from './label-matchers.js';
-export type { LabelMatcher } from './label-matchers.js';
+export type { LabelMatcher } from '../../platform/labels/label-matchers.js';

@@ -2,12 +2,13 @@ import { type AlertEvent } from '../../platform/schemas/generated.js';
 import {
   type CompiledMatcher,
   compileMatchers,
-  type FieldError,
-  isFieldError,
+  isMatcherError,
   type LabelMatcher,
   matchesAll,
+  type MatcherError as FieldError,
   parseMatcher,
-} from './label-matchers.js';
+} from '../../platform/labels/label-matchers.js';
+import { SUBSCRIPTION_MATCHER_POLICY } from './subscription-matchers.js';
 
 /**
  * A subscriber: which alerts it wants (filter), how they are batched and paced (route,
@@ -159,7 +160,7 @@ export function validateSubscription(
     ms.forEach((m: unknown, i) => {
       if (typeof m === 'string') {
         const p = parseMatcher(m);
-        if (isFieldError(p)) err(`filter.matchers[${i}]`, p.code, p.message);
+        if (isMatcherError(p)) err(`filter.matchers[${i}]`, p.code, p.message);
         else matchers.push(p);
       } else if (typeof m === 'object' && m !== null) {
         const o = m as Record<string, unknown>;
@@ -176,7 +177,7 @@ export function validateSubscription(
         );
     });
   }
-  const compiled = compileMatchers(matchers, 'filter.matchers');
+  const compiled = compileMatchers(matchers, SUBSCRIPTION_MATCHER_POLICY, 'filter.matchers');
   if (!compiled.ok) errors.push(...compiled.errors);
 
   const defaults = ROUTE_DEFAULTS[receiver?.type ?? 'webhook'];

@@ -1,18 +1,15 @@
 import type pg from 'pg';
 import { type Logger } from 'pino';
+import { migrate, type Migration } from '../../platform/database/migrations.js';
 
 /**
- * The sentiment service's schema, applied at boot (serialised across instances by an advisory
- * lock, one transaction): numbered migrations recorded in `sentiment.schema_migrations`. Add new
- * ones at the end; never edit a released one.
+ * The sentiment service's schema, applied at boot by the platform's `migrate` (serialised across
+ * instances by an advisory lock, one transaction): numbered migrations recorded with their names
+ * in `sentiment.schema_migrations`. Add new ones at the end; never edit a released one.
  */
-export interface SentimentMigration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export const SENTIMENT_SCHEMA = 'sentiment';
 
-export const SENTIMENT_MIGRATIONS: readonly SentimentMigration[] = [
+export const SENTIMENT_MIGRATIONS: readonly (Migration & { readonly name: string })[] = [
   {
     version: 1,
     name: 'analyses and per-minute aggregates',
@@ -53,39 +50,12 @@ export const SENTIMENT_MIGRATIONS: readonly SentimentMigration[] = [
   },
 ];
 
-const LOCK_KEY = 'streamline.sentiment.ddl';
-
 export async function migrateSentiment(pool: pg.Pool, logger: Logger): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK_KEY]);
-    await client.query(`
-      CREATE SCHEMA IF NOT EXISTS sentiment;
-      CREATE TABLE IF NOT EXISTS sentiment.schema_migrations (
-        version    integer PRIMARY KEY,
-        name       text        NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      );
-    `);
-    const applied = await client.query<{ version: number }>(
-      'SELECT version FROM sentiment.schema_migrations',
-    );
-    const done = new Set(applied.rows.map((r) => r.version));
-    for (const m of SENTIMENT_MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query(
-        'INSERT INTO sentiment.schema_migrations (version, name) VALUES ($1, $2)',
-        [m.version, m.name],
-      );
+  const applied = await migrate(pool, SENTIMENT_SCHEMA, SENTIMENT_MIGRATIONS, {
+    recordNames: true,
+  });
+  for (const m of SENTIMENT_MIGRATIONS) {
+    if (applied.includes(m.version))
       logger.info({ version: m.version, name: m.name }, 'sentiment migration applied');
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
   }
 }

@@ -6,7 +6,8 @@ import {
   matchesAll,
   type MatcherError,
   parseMatcher,
-} from './label-matchers.js';
+} from '../../../platform/labels/label-matchers.js';
+import { SILENCE_MATCHER_POLICY } from './silence-matchers.js';
 
 /**
  * Silences after Alertmanager: label matchers plus a time window [startsAt, endsAt). While a
@@ -128,7 +129,7 @@ export function validateSilence(
       code: 'SILENCE.INVALID_VALUE',
       message: 'comment must be a string of at most 2048 characters',
     });
-  const compiled = compileMatchers(matchers);
+  const compiled = compileMatchers(matchers, SILENCE_MATCHER_POLICY);
   if (!compiled.ok) errors.push(...compiled.errors);
   else if (compiled.value.every((m) => m.test({}))) {
     errors.push({
@@ -157,7 +158,7 @@ export function validateSilence(
 
 /** Compiles silences already validated (e.g. loaded from the database). */
 export function compileSilence(silence: Silence): CompiledSilence {
-  const compiled = compileMatchers(silence.matchers);
+  const compiled = compileMatchers(silence.matchers, SILENCE_MATCHER_POLICY);
   if (!compiled.ok)
     throw new Error(
       `silence ${silence.id} has invalid matchers: ${compiled.errors[0]?.message ?? ''}`,

@@ -1,9 +1,12 @@
-import { compileSafeRegex } from '../regex/regex-safety.js';
-
 /**
- * Alertmanager-style label matchers: `name=value`, `name!=value`, `name=~regex`,
- * `name!~regex`. Regexes are fully anchored (as in Alertmanager) and safety-checked. A
- * missing label reads as the empty string, so `team!=""` means "team is set".
+ * Alertmanager-style label matchers: `name=value`, `name!=value`, `name=~regex`, `name!~regex`.
+ * Regexes are fully anchored (as in Alertmanager); a missing label reads as the empty string, so
+ * `team!=""` means "team is set". Pure code: alerting's silences and notifier's subscription
+ * filters both use it.
+ *
+ * Which regexes are safe to run is the caller's decision (a `MatcherPolicy`): the alerting
+ * service screens them with its backtracking analyser, the notifier allows only a subset that
+ * cannot backtrack catastrophically. The policy also bounds the length of a value.
  */
 export const MATCH_OPS = ['=', '!=', '=~', '!~'] as const;
 export type MatchOp = (typeof MATCH_OPS)[number];
@@ -25,9 +28,28 @@ export interface CompiledMatcher {
   test(labels: Readonly<Record<string, string>>): boolean;
 }
 
+/** A regex the policy refused, with a stable code (reported on `<field>.value`). */
+export interface RegexRefusal {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type CompiledValueRegex =
+  | { readonly ok: true; readonly test: (value: string) => boolean }
+  | { readonly ok: false; readonly issues: readonly RegexRefusal[] };
+
+export interface MatcherPolicy {
+  /** Longest value accepted, in characters. */
+  readonly valueMax: number;
+  /**
+   * Compiles the value of a `=~` / `!~` matcher into a test of one label value; `anchored` is
+   * the value wrapped as `^(?:value)$`.
+   */
+  compileRegex(value: string, anchored: string): CompiledValueRegex;
+}
+
 const LABEL_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MATCHER_TEXT_RE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
-const VALUE_MAX = 1024;
 
 /** Parses `severity=~"critical|high"` (quotes optional). */
 export function parseMatcher(text: string): LabelMatcher | MatcherError {
@@ -54,16 +76,20 @@ export function isMatcherError(x: LabelMatcher | MatcherError): x is MatcherErro
   return 'code' in x;
 }
 
-/** Validates and compiles matchers; errors carry the index as `matchers[i]`. */
+/**
+ * Validates and compiles matchers under `policy`; every error names its matcher as
+ * `<path>[i].name|op|value`.
+ */
 export function compileMatchers(
   input: readonly LabelMatcher[],
+  policy: MatcherPolicy,
   path = 'matchers',
 ): { ok: true; value: CompiledMatcher[] } | { ok: false; errors: MatcherError[] } {
   const errors: MatcherError[] = [];
   const out: CompiledMatcher[] = [];
   input.forEach((m, i) => {
     const field = `${path}[${i}]`;
-    if (!LABEL_NAME_RE.test(m.name)) {
+    if (typeof m.name !== 'string' || !LABEL_NAME_RE.test(m.name)) {
       errors.push({
         field: `${field}.name`,
         code: 'MATCHER.INVALID_NAME',
@@ -79,11 +105,11 @@ export function compileMatchers(
       });
       return;
     }
-    if (typeof m.value !== 'string' || m.value.length > VALUE_MAX) {
+    if (typeof m.value !== 'string' || m.value.length > policy.valueMax) {
       errors.push({
         field: `${field}.value`,
         code: 'MATCHER.INVALID_VALUE',
-        message: `value must be a string of at most ${VALUE_MAX} characters`,
+        message: `value must be a string of at most ${policy.valueMax} characters`,
       });
       return;
     }
@@ -92,23 +118,14 @@ export function compileMatchers(
       out.push({ matcher: m, test: (labels) => ((labels[m.name] ?? '') === m.value) !== negate });
       return;
     }
-    const res = compileSafeRegex(`^(?:${m.value})$`);
-    if (!res.ok) {
-      for (const issue of res.issues) {
-        // An anchored regex that matches "" is legitimate here (e.g. team=~".*").
-        if (issue.code !== 'REGEX.EMPTY_MATCH')
-          errors.push({ field: `${field}.value`, code: issue.code, message: issue.message });
-      }
-      if (res.issues.every((x) => x.code === 'REGEX.EMPTY_MATCH')) {
-        const re = new RegExp(`^(?:${m.value})$`);
-        const negate = m.op === '!~';
-        out.push({ matcher: m, test: (labels) => re.test(labels[m.name] ?? '') !== negate });
-      }
+    const compiled = policy.compileRegex(m.value, `^(?:${m.value})$`);
+    if (!compiled.ok) {
+      for (const issue of compiled.issues)
+        errors.push({ field: `${field}.value`, code: issue.code, message: issue.message });
       return;
     }
-    const re = res.value.regex;
     const negate = m.op === '!~';
-    out.push({ matcher: m, test: (labels) => re.test(labels[m.name] ?? '') !== negate });
+    out.push({ matcher: m, test: (labels) => compiled.test(labels[m.name] ?? '') !== negate });
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: out };
 }
@@ -121,6 +138,7 @@ export function matchesAll(
   return true;
 }
 
+/** `name op "value"`, the value JSON-quoted: parses back with `parseMatcher`. */
 export function formatMatcher(m: LabelMatcher): string {
   return `${m.name}${m.op}${JSON.stringify(m.value)}`;
 }
