@@ -42,6 +42,34 @@ const IdempotencyHeader = ApiHeader({
     '1-255 visible ASCII characters, per API key, kept 24 h. A retry with the same key and body gets the original answer (Idempotent-Replayed: true) and publishes nothing; the same key with another body → 409. See docs/security.md.',
 });
 
+const TraceHeaders = (): MethodDecorator => {
+  const decorators = [
+    ApiHeader({
+      name: 'traceparent',
+      required: false,
+      description:
+        'W3C trace context (`00-<trace id>-<span id>-<flags>`). When valid, every record of the request carries it in its Kafka headers (and every service continues that trace); otherwise the gateway starts a new trace. The answer carries the `traceparent` used.',
+    }),
+    ApiHeader({
+      name: 'tracestate',
+      required: false,
+      description:
+        'W3C vendor trace state, forwarded with a valid traceparent (up to 512 characters).',
+    }),
+  ];
+  return (target, key, descriptor) => {
+    for (const d of decorators) d(target, key, descriptor);
+  };
+};
+
+/** The trace context the request's records carry (see the traceparent request header). */
+const traceparentAnswer = {
+  traceparent: {
+    description: 'W3C traceparent of the request: its records carry it in their Kafka headers.',
+    schema: { type: 'string' },
+  },
+};
+
 const CommonResponses = (): MethodDecorator => {
   const decorators = [
     ApiResponse({
@@ -112,7 +140,13 @@ export class IngestController {
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(TRANSFERS) })
   @IdempotencyHeader
-  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @TraceHeaders()
+  @ApiResponse({
+    status: 202,
+    description: 'Acknowledged by the broker.',
+    schema: single,
+    headers: traceparentAnswer,
+  })
   @CommonResponses()
   transfers(
     @Req() req: GatewayRequest,
@@ -131,7 +165,13 @@ export class IngestController {
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(LOGS) })
   @IdempotencyHeader
-  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @TraceHeaders()
+  @ApiResponse({
+    status: 202,
+    description: 'Acknowledged by the broker.',
+    schema: single,
+    headers: traceparentAnswer,
+  })
   @CommonResponses()
   log(
     @Req() req: GatewayRequest,
@@ -151,7 +191,13 @@ export class IngestController {
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiBody({ schema: { type: 'array', items: requestSchemaOf(LOGS) } })
   @IdempotencyHeader
-  @ApiResponse({ status: 202, description: 'All lines acknowledged by the broker.', schema: batch })
+  @TraceHeaders()
+  @ApiResponse({
+    status: 202,
+    description: 'All lines acknowledged by the broker, each with the request trace context.',
+    schema: batch,
+    headers: traceparentAnswer,
+  })
   @CommonResponses()
   logBatch(
     @Req() req: GatewayRequest,
@@ -170,7 +216,13 @@ export class IngestController {
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(COMMENTS) })
   @IdempotencyHeader
-  @ApiResponse({ status: 202, description: 'Acknowledged by the broker.', schema: single })
+  @TraceHeaders()
+  @ApiResponse({
+    status: 202,
+    description: 'Acknowledged by the broker.',
+    schema: single,
+    headers: traceparentAnswer,
+  })
   @CommonResponses()
   comment(
     @Req() req: GatewayRequest,

@@ -5,6 +5,7 @@ import { AvroSerde } from '../platform/messaging/avro-serde.js';
 import { physicalTopic } from '../platform/messaging/topics.js';
 import { type OutgoingRecord } from '../platform/messaging/publisher.js';
 import { namedLogger } from '../platform/logging/logger.js';
+import { getTracer, TRACEPARENT, type Tracer } from '../platform/observability/tracing.js';
 import { SERVICE_CONFIG } from '../platform/service/tokens.js';
 import { type ServiceConfig } from '../platform/service/service-config.js';
 import { type GatewayRequest } from './admission.guard.js';
@@ -17,6 +18,7 @@ import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { httpError } from './http-errors.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { OverloadedError, PublishBatcher, PublishTimeoutError } from './publish-batcher.js';
+import { startRequestTrace } from './request-trace.js';
 import { validatorFor, type StreamSpec } from './streams.js';
 import { UsageMeter } from './usage-meter.js';
 
@@ -31,12 +33,19 @@ interface Prepared<T> {
   readonly values: readonly T[];
 }
 
+/** W3C trace headers of the request, put on each of its Kafka records. */
+type TraceHeaders = Readonly<Record<string, string>>;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One ingest request, start to finish, after AuthGuard and AdmissionGuard admitted it:
  * media type → strict UTF-8 → JSON/NDJSON → Avro validation (400 with field errors, nothing
  * published) → optional Idempotency-Key claim → publish (acks=all) → 202 with the event ids.
+ *
+ * Trace context: the caller's W3C `traceparent` (+ `tracestate`) when valid, else a new root,
+ * goes on every record the request publishes (each line of a batch) and back to the caller in
+ * the `traceparent` response header (also on errors), so consumers continue the same trace.
  */
 @Injectable()
 export class IngestService {
@@ -44,6 +53,7 @@ export class IngestService {
   private readonly validators = new Map<string, CompiledValidator<unknown>>();
   /** In-process requests holding an idempotency key: retries here wait on them. */
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly tracer: Tracer;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -53,7 +63,9 @@ export class IngestService {
     @Inject(UsageMeter) private readonly meter: UsageMeter,
     @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
     @Inject(AvroSerde) private readonly serde: AvroSerde,
-  ) {}
+  ) {
+    this.tracer = getTracer(service.service);
+  }
 
   private validator<T>(spec: StreamSpec<T>): CompiledValidator<T> {
     let v = this.validators.get(spec.name);
@@ -73,8 +85,15 @@ export class IngestService {
     req: GatewayRequest,
     reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
+    const trace = startRequestTrace(
+      this.tracer,
+      req.headers.traceparent,
+      req.headers.tracestate,
+      spec.name,
+    );
+    reply.header(TRACEPARENT, trace.headers[TRACEPARENT]);
     try {
-      const answer = await this.process(spec, mode, req, reply);
+      const answer = await this.process(spec, mode, req, reply, trace.headers);
       reply.status(answer.statusCode);
       return answer.body;
     } catch (err) {
@@ -98,13 +117,18 @@ export class IngestService {
           `${err.message}; the events may still be written — retry with the same Idempotency-Key (or eventIds)`,
         );
       }
-      this.logger.error({ err: String(err), stream: spec.name }, 'ingest failed');
+      this.logger.error(
+        { err: String(err), stream: spec.name, traceId: trace.traceId },
+        'ingest failed',
+      );
       reply.header('Retry-After', '1');
       throw httpError(
         503,
         'PUBLISH.FAILED',
         'the request could not be completed (broker or database unavailable); retry with the same Idempotency-Key (or eventIds)',
       );
+    } finally {
+      trace.end();
     }
   }
 
@@ -113,6 +137,7 @@ export class IngestService {
     mode: Mode,
     req: GatewayRequest,
     reply: FastifyReply,
+    trace: TraceHeaders,
   ): Promise<Answer> {
     const principal = req.principal;
     if (!principal) throw httpError(401, 'AUTH.MISSING_OR_INVALID_CREDENTIALS', 'no credentials');
@@ -159,7 +184,7 @@ export class IngestService {
     const now = Date.now();
     if (idemKey === undefined) {
       const prepared = this.validate(spec, mode, items, now, () => randomUUID());
-      await this.publish(spec, prepared);
+      await this.publish(spec, prepared, trace);
       return this.accepted(spec, mode, prepared);
     }
 
@@ -197,7 +222,7 @@ export class IngestService {
               claim.fillTimeMs,
               idFrom(claim.fillEventIds),
             );
-            await this.publish(spec, prepared);
+            await this.publish(spec, prepared, trace);
             const answer = this.accepted(spec, mode, prepared);
             await this.idempotency
               .complete(principal.id, idemKey, claim.owner, answer.statusCode, answer.body)
@@ -263,11 +288,17 @@ export class IngestService {
     return { values };
   }
 
-  private async publish<T>(spec: StreamSpec<T>, prepared: Prepared<T>): Promise<void> {
+  private async publish<T>(
+    spec: StreamSpec<T>,
+    prepared: Prepared<T>,
+    headers: TraceHeaders,
+  ): Promise<void> {
     const topic = physicalTopic(spec.topic, this.service.messaging.topicPrefix);
+    // One headers object shared by the request's records (the publisher copies per record).
     const records: OutgoingRecord[] = prepared.values.map((value) => ({
       key: spec.keyOf(value),
       value,
+      headers,
     }));
     // Cheap last line of defence: the validator and avsc must agree.
     const type = this.serde.readerType(spec.schema);

@@ -9,6 +9,12 @@ import {
 } from '../platform/messaging/batch-consumer.js';
 import { EventPublisher } from '../platform/messaging/publisher.js';
 import { physicalTopic, TOPICS } from '../platform/messaging/topics.js';
+import {
+  getTracer,
+  TRACEPARENT,
+  traceIdOf,
+  type Tracer,
+} from '../platform/observability/tracing.js';
 import { type CommentAnalyzed, type CommentSubmitted } from '../platform/schemas/generated.js';
 import { SERVICE_CONFIG } from '../platform/service/tokens.js';
 import { type ServiceConfig } from '../platform/service/service-config.js';
@@ -47,11 +53,16 @@ import { MODEL_VERSION, SENTIMENT_CONFIG } from './sentiment.tokens.js';
  * event id, which is the same guarantee an outbox relay gives (it too can publish twice), and
  * nothing else depends on the event being atomic with the row. An outbox would add a second
  * write and a relay round trip per comment on the hot path for no stronger guarantee.
+ *
+ * Each `comments.analyzed` record carries the W3C trace context (`traceparent`, `tracestate`)
+ * of the `comments.submitted` record that caused it — this delivery's, also when a redelivery
+ * re-publishes the stored analysis.
  */
 @Controller()
 export class CommentSubmittedConsumer {
   private readonly logger = namedLogger('CommentSubmittedConsumer');
   private readonly outputTopic: string;
+  private readonly tracer: Tracer;
 
   constructor(
     @Inject(ClassifierPool) private readonly pool: ClassifierPool,
@@ -63,6 +74,7 @@ export class CommentSubmittedConsumer {
     @Inject(SERVICE_CONFIG) service: ServiceConfig,
   ) {
     this.outputTopic = physicalTopic(TOPICS.commentsAnalyzed.name, service.messaging.topicPrefix);
+    this.tracer = getTracer(service.service);
   }
 
   @EventPattern(TOPICS.commentsSubmitted.name)
@@ -71,7 +83,7 @@ export class CommentSubmittedConsumer {
   ): Promise<BatchOutcome> {
     const failures: MessageFailure[] = [];
     const comments: PreparedComment[] = [];
-    const offsets: string[] = [];
+    const sources: ConsumedMessage<CommentSubmitted>[] = [];
     const seen = new Set<string>();
     let duplicatesInChunk = 0;
     for (const m of messages) {
@@ -87,7 +99,7 @@ export class CommentSubmittedConsumer {
       }
       seen.add(prepared.comment.commentId);
       comments.push(prepared.comment);
-      offsets.push(m.offset);
+      sources.push(m);
     }
     if (comments.length === 0) return { failures };
 
@@ -98,7 +110,7 @@ export class CommentSubmittedConsumer {
     } catch (err) {
       if (err instanceof ClassifierTimeoutError && comments.length === 1) {
         failures.push({
-          offset: offsets[0] as string,
+          offset: (sources[0] as ConsumedMessage<CommentSubmitted>).offset,
           reasonCode: ANALYSIS_TIMEOUT,
           error: err.message,
         });
@@ -112,16 +124,24 @@ export class CommentSubmittedConsumer {
 
     const analyzedAt = Date.now();
     const events: CommentAnalyzed[] = [];
+    /** Trace headers of each event, by commentId (unique in `comments`). */
+    const traces = new Map<string, Readonly<Record<string, string>>>();
     for (let i = 0; i < comments.length; i++) {
       const comment = comments[i] as PreparedComment;
+      const source = sources[i] as ConsumedMessage<CommentSubmitted>;
       const result = results[i];
       if (result === undefined || isFailure(result)) {
         const error = result === undefined ? 'no result' : result.error;
-        failures.push({ offset: offsets[i] as string, reasonCode: ANALYSIS_FAILED, error });
-        this.logger.error({ commentId: comment.commentId, err: error }, 'analysis failed');
+        failures.push({ offset: source.offset, reasonCode: ANALYSIS_FAILED, error });
+        this.logger.error(
+          { commentId: comment.commentId, traceId: traceIdOf(source.headers), err: error },
+          'analysis failed',
+        );
         continue;
       }
       events.push(toAnalyzedEvent(comment, result, this.modelVersion, analyzedAt));
+      const headers = this.tracer.propagate(source.headers, 'sentiment.analyze');
+      if (headers[TRACEPARENT] !== undefined) traces.set(comment.commentId, headers);
     }
     if (events.length === 0) return { failures };
 
@@ -140,7 +160,7 @@ export class CommentSubmittedConsumer {
 
     await this.publisher.publish(
       this.outputTopic,
-      outgoing.map((e) => ({ key: e.commentId, value: e })),
+      outgoing.map((e) => ({ key: e.commentId, value: e, headers: traces.get(e.commentId) })),
     );
     const now = Date.now();
     for (const m of messages) this.metrics.latency.observe(Math.max(0, now - m.timestamp) / 1000);

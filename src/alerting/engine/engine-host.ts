@@ -13,6 +13,12 @@ import { type ConsumedMessage, BatchConsumer } from '../../platform/messaging/ba
 import { errorMessage, RetriableError } from '../../platform/messaging/errors.js';
 import { type KafkaClient } from '../../platform/messaging/kafka.js';
 import { physicalTopic, TOPICS } from '../../platform/messaging/topics.js';
+import {
+  getTracer,
+  TRACEPARENT,
+  traceIdOf,
+  type Tracer,
+} from '../../platform/observability/tracing.js';
 import { type LogLine } from '../../platform/schemas/generated.js';
 import { type ServiceConfig } from '../../platform/service/service-config.js';
 import { KAFKA_CLIENT, PG_POOL, SERVICE_CONFIG } from '../../platform/service/tokens.js';
@@ -45,6 +51,10 @@ import {
   mergeChangedAlerts,
   offsetsOf,
 } from './engine-state.js';
+import { causingLines } from './trace-causes.js';
+
+/** W3C trace headers (`traceparent`, `tracestate`) by alert event id. */
+export type EventTraceHeaders = ReadonlyMap<string, Readonly<Record<string, string>>>;
 
 /** One engine call and what it needs persisted with it. */
 export interface Mutation<T> {
@@ -52,12 +62,15 @@ export interface Mutation<T> {
   readonly result: T;
   readonly extra?: (tx: Tx) => Promise<void>;
   readonly lines?: { readonly total: number; readonly matched: number; readonly truncated: number };
+  /** Trace context of the output's events, from the log lines that caused them. */
+  readonly eventHeaders?: EventTraceHeaders;
 }
 
 interface Pending {
   readonly output: EngineOutput;
   readonly extra: ((tx: Tx) => Promise<void>) | undefined;
   readonly lines: Mutation<unknown>['lines'];
+  readonly eventHeaders: EventTraceHeaders | undefined;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -94,6 +107,9 @@ const GATE_TIMEOUT_MS = 10_000;
  *   takes over at boot, and this one stops consuming on its next commit.
  * - A wall-clock tick (flatline, resolution, silence ends in quiet periods) runs only while
  *   the consumer has caught up with logs.lines, so a backlog is never mistaken for silence.
+ * - Alert events carry, in their outbox row's headers, the W3C trace context of the log line
+ *   that caused them (see causingLines). Events no line caused (ticks, rule and silence
+ *   changes, a restore) start a new trace when tracing records, and carry none when it is off.
  */
 export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = namedLogger('EngineHost');
@@ -119,6 +135,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
   private stopping = false;
   private caughtUp = false;
   private readonly fileStatus: RuleFileStatus;
+  private readonly tracer: Tracer;
 
   /**
    * Provider of the host, initialised (schema, state, rules) before it is handed out: the
@@ -183,6 +200,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     this.store = new AlertingStore(pool);
     this.metrics = new AlertingMetrics(registry);
     this.topic = physicalTopic(TOPICS.logLines.name, config.messaging.topicPrefix);
+    this.tracer = getTracer(config.service);
     this.fileStatus = {
       path: settings.rulesFile,
       hash: null,
@@ -385,8 +403,26 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
           matched: s.matchedLines - before.matchedLines,
           truncated: s.truncated - before.truncated,
         },
+        eventHeaders:
+          output.events.length > 0 ? this.traceHeaders(output.events, lines, fresh) : undefined,
       };
     });
+  }
+
+  /** Trace headers of the events of a chunk: each continues the trace of its causing line. */
+  private traceHeaders(
+    events: EngineOutput['events'],
+    lines: readonly LogLine[],
+    messages: readonly ConsumedMessage<LogLine>[],
+  ): EventTraceHeaders {
+    const causes = causingLines(events, lines);
+    const out = new Map<string, Readonly<Record<string, string>>>();
+    for (let i = 0; i < events.length; i++) {
+      const cause = messages[causes[i]!];
+      const headers = this.tracer.propagate(cause?.headers, 'alerting.alert');
+      if (headers[TRACEPARENT] !== undefined) out.set(events[i]!.eventId, headers);
+    }
+    return out;
   }
 
   /** Runs `work` on the engine and resolves once its effects are committed. */
@@ -407,6 +443,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
         output: mutation.output,
         extra: mutation.extra,
         lines: mutation.lines,
+        eventHeaders: mutation.eventHeaders,
         resolve,
         reject,
       });
@@ -530,12 +567,27 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     const write = this.tracker.capture(this.engine, this.offsets);
     const records = mergeChangedAlerts(group.map((p) => p.output.alerts));
     const events = group.flatMap((p) => p.output.events);
+    const eventHeaders = this.eventHeadersOf(group, events);
     await this.store.commit(this.owner, {
       alerts: records.map((r) => ({ state: alertState(r), record: r })),
       events,
+      eventHeaders,
       write,
       extra: group.flatMap((p) => (p.extra ? [p.extra] : [])),
     });
+    if (events.length > 0 && this.logger.isLevelEnabled('debug')) {
+      for (const e of events)
+        this.logger.debug(
+          {
+            alertId: e.alertId,
+            eventId: e.eventId,
+            ruleId: e.ruleId,
+            status: e.status,
+            traceId: traceIdOf(eventHeaders.get(e.eventId) ?? {}),
+          },
+          'alert event committed',
+        );
+    }
     this.metrics.commitDuration.observe((performance.now() - started) / 1000);
     this.metrics.commitBatches.observe(group.length);
     this.metrics.observeAlerts(records);
@@ -556,10 +608,36 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     if (write.meta.watermark !== null) this.metrics.watermark.set(write.meta.watermark / 1000);
   }
 
+  /**
+   * Trace headers of a commit group's events: those of the lines that caused them, and a new
+   * root trace for the others (ticks, rule and silence changes) when tracing records.
+   */
+  private eventHeadersOf(
+    group: readonly Pending[],
+    events: EngineOutput['events'],
+  ): EventTraceHeaders {
+    const out = new Map<string, Readonly<Record<string, string>>>();
+    if (events.length === 0) return out;
+    for (const p of group) if (p.eventHeaders) for (const [id, h] of p.eventHeaders) out.set(id, h);
+    if (this.tracer.enabled) {
+      for (const e of events)
+        if (!out.has(e.eventId))
+          out.set(e.eventId, this.tracer.propagate(undefined, 'alerting.tick'));
+    }
+    return out;
+  }
+
   /** Commits outside the group machinery (boot). */
   private async commitNow(output: EngineOutput, extra?: (tx: Tx) => Promise<void>): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.pending.push({ output, extra, lines: undefined, resolve, reject });
+      this.pending.push({
+        output,
+        extra,
+        lines: undefined,
+        eventHeaders: undefined,
+        resolve,
+        reject,
+      });
       this.kick();
     });
   }
@@ -615,6 +693,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
             output: out,
             extra: undefined,
             lines: undefined,
+            eventHeaders: undefined,
             resolve: () => undefined,
             reject: () => undefined,
           });

@@ -62,6 +62,8 @@ export interface AlertRow {
 export interface CommitBatch {
   readonly alerts: readonly AlertRow[];
   readonly events: readonly AlertEvent[];
+  /** Kafka headers (W3C trace context) of events, by event id; stored on their outbox rows. */
+  readonly eventHeaders?: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly write: StateWrite;
   /** Further writes of the same transaction (rule set versions, silences). */
   readonly extra: ReadonlyArray<(tx: Tx) => Promise<void>>;
@@ -277,6 +279,7 @@ export class AlertingStore {
             topic: TOPICS.alertEvents.name,
             key: e.fingerprint,
             payload: e as unknown as Record<string, unknown>,
+            headers: batch.eventHeaders?.get(e.eventId),
           })),
         );
       }

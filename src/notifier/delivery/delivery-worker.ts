@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { namedLogger } from '../../platform/logging/logger.js';
 import { errorMessage } from '../../platform/messaging/errors.js';
+import { traceIdOf } from '../../platform/observability/tracing.js';
 import {
   buildWebhookPayload,
   decideRetry,
@@ -27,6 +28,9 @@ import { postJson, type SendResult } from './http-sender.js';
  * gets everything as soon as it is back, nothing lost, nothing sent twice except a retried
  * attempt, which carries the same idempotency key. After the last retry (or a refusal) the
  * notification becomes a dead-letter record with the reason and the lane moves on.
+ *
+ * Every attempt carries the W3C `traceparent` (+ `tracestate`) the notification was queued with
+ * — a child span per attempt when tracing records — so the receiver continues the alert's trace.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -171,6 +175,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const sub = runtime.compiled.subscription;
     const attempt = d.attempts + 1;
     const n = d.notification;
+    const trace = this.pipeline.tracer.propagate(d.traceHeaders, 'notifier.deliver');
     let result: SendResult;
     if (sub.receiver.type === 'webhook') {
       const body = JSON.stringify(
@@ -187,10 +192,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         idempotencyKey: n.id,
         attempt,
       });
-      result = await postJson(sub.receiver.url, body, headers, {
-        timeoutMs: settings.timeoutMs,
-        policy: settings.targetPolicy,
-      });
+      result = await postJson(
+        sub.receiver.url,
+        body,
+        { ...headers, ...trace },
+        {
+          timeoutMs: settings.timeoutMs,
+          policy: settings.targetPolicy,
+        },
+      );
     } else {
       // Built at send time: firing alerts get endsAt = now + TTL, so a late retry still counts.
       const body = JSON.stringify(
@@ -203,6 +213,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           'Content-Type': 'application/json',
           'User-Agent': 'Streamline-Notifier/1',
           'Idempotency-Key': n.id,
+          ...trace,
         },
         { timeoutMs: settings.timeoutMs, policy: null },
       );
@@ -264,6 +275,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           attempt,
           error,
           retryInMs: decision.delayMs,
+          traceId: traceIdOf(trace),
         },
         'delivery failed; will retry',
       );
@@ -286,6 +298,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         attempt,
         reason: decision.reason,
         message: decision.message,
+        traceId: traceIdOf(trace),
       },
       'delivery dead-lettered',
     );

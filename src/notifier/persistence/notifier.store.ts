@@ -41,6 +41,8 @@ export interface DeliveryRow {
   readonly deliveredAt: number | null;
   readonly lastStatus: number | null;
   readonly lastError: string | null;
+  /** W3C trace context (`traceparent`, `tracestate`) the notification continues; may be empty. */
+  readonly traceHeaders: Readonly<Record<string, string>>;
 }
 
 export interface AttemptRecord {
@@ -62,6 +64,8 @@ export interface IngestCommit {
   readonly notifications: ReadonlyArray<{
     readonly n: Notification;
     readonly receiverType: string;
+    /** Trace context to send the notification with. */
+    readonly traceHeaders?: Readonly<Record<string, string>>;
   }>;
   readonly extra: ReadonlyArray<(tx: Tx) => Promise<void>>;
 }
@@ -73,7 +77,7 @@ interface DeliveryDbRow {
   receiver_type: string;
   group_key: string;
   status: DeliveryStatus;
-  notification: Notification;
+  notification: StoredNotification;
   alert_count: number;
   attempts: number;
   created_at: Date;
@@ -84,7 +88,16 @@ interface DeliveryDbRow {
   last_error: string | null;
 }
 
+/**
+ * The notification as stored: the scheduler's document plus, under a reserved key, the trace
+ * context it is delivered with. Kept inside the document (no column of its own) so the delivery
+ * row needs no schema change; `toDelivery` takes it out again.
+ */
+const TRACE_KEY = '_traceHeaders';
+type StoredNotification = Notification & { [TRACE_KEY]?: Record<string, string> };
+
 function toDelivery(r: DeliveryDbRow): DeliveryRow {
+  const { [TRACE_KEY]: traceHeaders, ...notification } = r.notification;
   return {
     id: r.id,
     notificationId: r.notification_id,
@@ -92,7 +105,7 @@ function toDelivery(r: DeliveryDbRow): DeliveryRow {
     receiverType: r.receiver_type,
     groupKey: r.group_key,
     status: r.status,
-    notification: r.notification,
+    notification,
     alertCount: r.alert_count,
     attempts: r.attempts,
     createdAt: r.created_at.getTime(),
@@ -101,6 +114,7 @@ function toDelivery(r: DeliveryDbRow): DeliveryRow {
     deliveredAt: r.delivered_at?.getTime() ?? null,
     lastStatus: r.last_status,
     lastError: r.last_error,
+    traceHeaders: traceHeaders ?? {},
   };
 }
 
@@ -207,7 +221,9 @@ export class NotifierStore {
                   (notification_id, subscription_id, receiver_type, group_key, notification,
                    alert_count, created_at, next_attempt_at)
                 SELECT (x->'n'->>'id')::uuid, x->'n'->>'subscriptionId', x->>'t', x->'n'->>'groupKey',
-                       x->'n', jsonb_array_length(x->'n'->'alerts'),
+                       CASE WHEN x ? 'h' THEN x->'n' || jsonb_build_object('${TRACE_KEY}', x->'h')
+                            ELSE x->'n' END,
+                       jsonb_array_length(x->'n'->'alerts'),
                        to_timestamp((x->'n'->>'createdAt')::double precision / 1000),
                        to_timestamp((x->'n'->>'createdAt')::double precision / 1000)
                   FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS t(x, i), mine
@@ -220,7 +236,9 @@ export class NotifierStore {
           c.consumed,
           c.changes.deletes,
           JSON.stringify(c.changes.upserts),
-          JSON.stringify(c.notifications.map((x) => ({ n: x.n, t: x.receiverType }))),
+          JSON.stringify(
+            c.notifications.map((x) => ({ n: x.n, t: x.receiverType, h: x.traceHeaders })),
+          ),
         ],
       );
       const current = rows[0]?.owner ?? null;

@@ -10,8 +10,10 @@ import { ReadinessRegistry } from '../../platform/health/readiness.js';
 import { namedLogger } from '../../platform/logging/logger.js';
 import { BatchConsumer, type ConsumedMessage } from '../../platform/messaging/batch-consumer.js';
 import { errorMessage, RetriableError } from '../../platform/messaging/errors.js';
+import { getTracer, TRACEPARENT, type Tracer } from '../../platform/observability/tracing.js';
 import { type AlertEvent } from '../../platform/schemas/generated.js';
-import { PG_POOL } from '../../platform/service/tokens.js';
+import { type ServiceConfig } from '../../platform/service/service-config.js';
+import { PG_POOL, SERVICE_CONFIG } from '../../platform/service/tokens.js';
 import { SecretBox } from '../delivery/secret-box.js';
 import {
   type CompiledSubscription,
@@ -28,6 +30,7 @@ import {
   type SubscriptionRow,
   type Tx,
 } from '../persistence/notifier.store.js';
+import { AlertEventTraces, type TraceHeaders } from './alert-event-traces.js';
 
 export interface SubscriptionRuntime {
   readonly compiled: CompiledSubscription;
@@ -40,6 +43,10 @@ export interface SubscriptionRuntime {
  * and commit the consumed ids, the changed groups and the new deliveries in one transaction.
  * A failed commit rebuilds the scheduler from the database. A wake timer flushes groups when
  * group_wait / group_interval / repeat_interval come due.
+ *
+ * Trace context: each notification is queued with the W3C trace context of the alert event it
+ * continues (see AlertEventTraces), so its webhook carries a `traceparent` of that trace; with
+ * none known it starts a new trace when tracing records, and carries none when it is off.
  */
 export class NotificationPipeline implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = namedLogger('NotificationPipeline');
@@ -47,6 +54,7 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
   readonly box: SecretBox;
   readonly metrics: NotifierMetrics;
   readonly owner = randomUUID();
+  private readonly traces = new AlertEventTraces();
   private scheduler!: NotificationScheduler;
   private subs = new Map<string, SubscriptionRuntime>();
   private lock: Promise<unknown> = Promise.resolve();
@@ -69,6 +77,7 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
       provide: NotificationPipeline,
       inject: [
         PG_POOL,
+        SERVICE_CONFIG,
         NOTIFIER_SETTINGS,
         NOTIFIER_CLOCK,
         Registry,
@@ -77,13 +86,22 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
       ],
       useFactory: async (
         pool: pg.Pool,
+        config: ServiceConfig,
         settings: NotifierSettings,
         clock: Clock,
         registry: Registry,
         readiness: ReadinessRegistry,
         consumer?: BatchConsumer,
       ) => {
-        const p = new NotificationPipeline(pool, settings, clock, registry, readiness, consumer);
+        const p = new NotificationPipeline(
+          pool,
+          settings,
+          clock,
+          registry,
+          readiness,
+          getTracer(config.service),
+          consumer,
+        );
         await p.init();
         return p;
       },
@@ -96,6 +114,7 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
     readonly clock: Clock,
     registry: Registry,
     private readonly readiness: ReadinessRegistry,
+    readonly tracer: Tracer,
     private readonly consumer?: BatchConsumer,
   ) {
     // An idle client killed by the server (restart, failover) must not crash the process:
@@ -231,7 +250,11 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
       await this.store.commit(this.owner, {
         consumed,
         changes,
-        notifications: notifications.map((n) => ({ n, receiverType: kindOf(n) })),
+        notifications: notifications.map((n) => ({
+          n,
+          receiverType: kindOf(n),
+          traceHeaders: this.traceOf(n),
+        })),
         extra,
       });
     } catch (err) {
@@ -254,6 +277,12 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
     }
   }
 
+  /** The trace context a notification is queued with (undefined: none). */
+  private traceOf(n: Notification): TraceHeaders | undefined {
+    const headers = this.tracer.propagate(this.traces.of(n), 'notifier.notify');
+    return headers[TRACEPARENT] === undefined ? undefined : headers;
+  }
+
   private fence(err: FencedError): void {
     if (this.fenced) return;
     this.fenced = err;
@@ -273,6 +302,8 @@ export class NotificationPipeline implements OnApplicationBootstrap, BeforeAppli
       const duplicates = batch.length - fresh.size;
       if (duplicates > 0) this.metrics.events.inc({ outcome: 'duplicate' }, duplicates);
       if (fresh.size === 0) return;
+      for (const m of batch)
+        if (fresh.has(m.value.eventId)) this.traces.remember(m.value.eventId, m.headers);
       const now = this.clock();
       for (const [id, e] of byId) if (fresh.has(id)) this.scheduler.ingest(e, now);
       await this.commitChanges([...fresh], this.scheduler.due(now), []);
