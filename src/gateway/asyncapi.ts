@@ -46,6 +46,24 @@ export interface AsyncApiOptions {
   readonly registryUrl?: string;
 }
 
+/** Optional Kafka headers every stream carries on: W3C trace context (README, Tracing). */
+const TRACE_HEADERS = {
+  type: 'object',
+  properties: {
+    traceparent: {
+      type: 'string',
+      description:
+        'W3C trace context of the event that caused this one (`00-<trace id>-<span id>-<flags>`); ' +
+        'consumers copy it to the events they emit, so one trace id follows a request end to end.',
+      pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+    },
+    tracestate: {
+      type: 'string',
+      description: 'W3C tracestate, carried along with traceparent.',
+    },
+  },
+} as const;
+
 export function buildAsyncApi(options: AsyncApiOptions): Record<string, unknown> {
   const specs = allTopicSpecs('');
   const channels: Record<string, unknown> = {};
@@ -64,6 +82,7 @@ export function buildAsyncApi(options: AsyncApiOptions): Record<string, unknown>
       summary: avro.doc,
       contentType: 'application/octet-stream',
       payload: { $ref: `#/components/schemas/${name}` },
+      headers: TRACE_HEADERS,
       bindings: {
         kafka: {
           key: { type: 'string' },

@@ -9,7 +9,9 @@ import {
   type RuleSpec,
 } from '../domain/index.js';
 import { EMPTY_META, type EngineMeta, type StateWrite } from '../engine/engine-state.js';
-import { ALERTING_MIGRATIONS, ALERTING_SCHEMA, migrate } from './migrations.js';
+import { migrate } from '../../platform/database/migrations.js';
+import { inTransaction } from '../../platform/database/transaction.js';
+import { ALERTING_MIGRATIONS, ALERTING_SCHEMA } from './migrations.js';
 
 export type Tx = pg.PoolClient;
 
@@ -138,18 +140,7 @@ export class AlertingStore {
   }
 
   private async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, fn);
   }
 
   /**

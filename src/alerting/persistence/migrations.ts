@@ -7,9 +7,6 @@ import { outboxTableDdl } from '../../platform/outbox/outbox.writer.js';
  */
 export const ALERTING_SCHEMA = 'alerting';
 
-/** The store runs these through `migrate`, re-exported here for its import. */
-export { migrate } from '../../platform/database/migrations.js';
-
 export const ALERTING_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

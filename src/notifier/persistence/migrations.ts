@@ -6,9 +6,6 @@ import { type Migration } from '../../platform/database/migrations.js';
  */
 export const NOTIFIER_SCHEMA = 'notifier';
 
-/** The store runs these through `migrate`, re-exported here for its import. */
-export { migrate } from '../../platform/database/migrations.js';
-
 export const NOTIFIER_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,

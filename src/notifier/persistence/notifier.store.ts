@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { type GroupState, type Notification, type SchedulerChanges } from '../domain/index.js';
-import { migrate, NOTIFIER_MIGRATIONS, NOTIFIER_SCHEMA } from './migrations.js';
+import { migrate } from '../../platform/database/migrations.js';
+import { inTransaction } from '../../platform/database/transaction.js';
+import { NOTIFIER_MIGRATIONS, NOTIFIER_SCHEMA } from './migrations.js';
 
 const S = NOTIFIER_SCHEMA;
 export type Tx = pg.PoolClient;
@@ -129,18 +131,7 @@ export class NotifierStore {
   }
 
   async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, fn);
   }
 
   async takeOwnership(owner: string): Promise<void> {

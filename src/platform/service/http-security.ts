@@ -24,7 +24,14 @@ export function applyHttpSecurity(app: INestApplication, env: Env): void {
     app.enableCors({
       origin: origins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'idempotency-key'],
+      allowedHeaders: [
+        'content-type',
+        'authorization',
+        'x-api-key',
+        'idempotency-key',
+        'traceparent',
+        'tracestate',
+      ],
       exposedHeaders: [
         'retry-after',
         'ratelimit-limit',
@@ -32,6 +39,7 @@ export function applyHttpSecurity(app: INestApplication, env: Env): void {
         'ratelimit-reset',
         'ratelimit-policy',
         'idempotent-replayed',
+        'traceparent',
       ],
       credentials: false,
       maxAge: 600,

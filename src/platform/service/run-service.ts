@@ -7,6 +7,7 @@ import { createRootLogger, NestPinoLogger } from '../logging/logger.js';
 import { type BatchConsumer } from '../messaging/batch-consumer.js';
 import { errorMessage } from '../messaging/errors.js';
 import { KafkaAvroTransport } from '../messaging/kafka-avro.transport.js';
+import { getTracer } from '../observability/tracing.js';
 import { applyHttpSecurity } from './http-security.js';
 import { type ServiceConfig } from './service-config.js';
 import { CONSUMER_HANDLE } from './tokens.js';
@@ -80,6 +81,8 @@ export async function runService(
       try {
         await consumer?.stop();
         await app.close();
+        // Spans recorded during the drain are exported before the process exits.
+        await getTracer().flush();
         logger.info('drained and closed');
       } catch (err) {
         logger.error({ err: errorMessage(err) }, 'error during shutdown');
