@@ -283,6 +283,10 @@ ensure_debian_packages() {
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  # The TLS/SASL integration test (test/platform/tls-sasl.int-spec.ts) generates certificates
+  # with openssl and runs a throw-away cluster with the server's initdb/pg_ctl.
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  pg_bin >/dev/null || missing+=(postgresql)
   ((${#missing[@]} > 0)) || return 0
   apt_install "${missing[@]}"
   # The packages' own daemons (if the init system started them) must not keep ports busy:

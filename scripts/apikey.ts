@@ -3,7 +3,8 @@
  *   create --name <name> --scopes <a,b,...> [--monthly-quota N] [--rate N]   prints the key once
  *   revoke <id>
  *   list
- * Uses DATABASE_URL. Keys are stored hashed; a lost key cannot be recovered, only replaced.
+ * Uses DATABASE_URL and DATABASE_SSL (+ DATABASE_SSL_CA_FILE), as the services do. Keys are
+ * stored hashed; a lost key cannot be recovered, only replaced.
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -13,6 +14,7 @@ import {
   listApiKeys,
   revokeApiKey,
 } from '../src/platform/auth/api-keys.js';
+import { databaseSslFromEnv } from '../src/platform/database/ssl.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -27,6 +29,7 @@ const { positionals, values } = parseArgs({
 const [command, arg] = positionals;
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/streamline',
+  ssl: databaseSslFromEnv(process.env),
   max: 1,
 });
 try {

@@ -19,7 +19,12 @@ describe('ledger data source', () => {
         DATABASE_SSL: 'require',
         LEDGER_LOCK_TIMEOUT_MS: '2500',
       }),
-    ).toMatchObject({ url: 'postgres://u@db:5432/x', poolMax: 4, ssl: true, lockTimeoutMs: 2500 });
+    ).toMatchObject({
+      url: 'postgres://u@db:5432/x',
+      poolMax: 4,
+      ssl: { rejectUnauthorized: true },
+      lockTimeoutMs: 2500,
+    });
   });
 
   it('fails fast naming the variable', () => {
@@ -27,6 +32,7 @@ describe('ledger data source', () => {
     expect(() => ledgerDatabaseConfigFromEnv({ DATABASE_URL: 'not a url' })).toThrow(
       /DATABASE_URL/,
     );
+    expect(() => ledgerDatabaseConfigFromEnv({ DATABASE_SSL: 'maybe' })).toThrow(/DATABASE_SSL/);
   });
 
   it('runs migrations into schema ledger and never synchronizes', () => {

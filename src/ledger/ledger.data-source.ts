@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { type PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
-import { envInt, envOptional, envUrl, type Env } from '../platform/config/env.js';
+import { envInt, envUrl, type Env } from '../platform/config/env.js';
+import { databaseSslFromEnv, type DatabaseSsl } from '../platform/database/ssl.js';
 import { LEDGER_MIGRATIONS } from './migrations/index.js';
 
 /** The PostgreSQL schema holding every ledger table (and TypeORM's migrations table). */
@@ -11,7 +12,8 @@ export interface LedgerDatabaseConfig {
   readonly url: string;
   /** Connections in the pool: one per batch in flight, plus reads. */
   readonly poolMax: number;
-  readonly ssl: boolean;
+  /** `ssl` option of `pg`/TypeORM, from DATABASE_SSL (+ DATABASE_SSL_CA_FILE). */
+  readonly ssl: DatabaseSsl;
   /** Shown in pg_stat_activity. */
   readonly applicationName: string;
   /**
@@ -23,13 +25,15 @@ export interface LedgerDatabaseConfig {
   readonly statementTimeoutMs?: number;
 }
 
-/** Reads DATABASE_URL, DATABASE_POOL_MAX and DATABASE_SSL (the variables every service uses). */
+/**
+ * Reads DATABASE_URL, DATABASE_POOL_MAX and DATABASE_SSL (+ DATABASE_SSL_CA_FILE): the variables
+ * every service uses, parsed as the platform parses them.
+ */
 export function ledgerDatabaseConfigFromEnv(env: Env): LedgerDatabaseConfig {
-  const ssl = envOptional(env, 'DATABASE_SSL');
   return {
     url: envUrl(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/streamline'),
     poolMax: envInt(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
-    ssl: ssl === 'true' || ssl === 'require',
+    ssl: databaseSslFromEnv(env),
     applicationName: 'streamline-ledger',
     lockTimeoutMs: envInt(env, 'LEDGER_LOCK_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     statementTimeoutMs: envInt(env, 'LEDGER_STATEMENT_TIMEOUT_MS', 60_000, {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Typed configuration parsed once at boot. Every reader fails fast with an error that names the
  * environment variable and what was wrong with it, so a misconfigured deployment says exactly
@@ -72,4 +74,31 @@ export function envUrl(env: Env, name: string, fallback?: string): string {
     throw new ConfigError(name, `must be a URL, got "${raw}"`);
   }
   return raw;
+}
+
+export type ReadTextFile = (path: string) => string;
+
+const readUtf8: ReadTextFile = (path) => readFileSync(path, 'utf8');
+
+/**
+ * Reads the PEM bundle of CA certificates that variable `name` points at (its value is `path`),
+ * at boot: a missing, unreadable or non-PEM file stops the process naming the variable, instead
+ * of surfacing later as a TLS handshake error.
+ */
+export function readCaBundle(
+  name: string,
+  path: string,
+  readFile: ReadTextFile = readUtf8,
+): string {
+  let pem: string;
+  try {
+    pem = readFile(path);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(name, `cannot be read (${path}): ${reason}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(name, `must name a PEM file of CA certificates, got ${path}`);
+  }
+  return pem;
 }

@@ -3,6 +3,7 @@ import avro from 'avsc';
 import { SCHEMA_TEXTS, type SchemaName } from '../schemas/generated.js';
 import { DlqReason, PermanentMessageError, RetriableError, errorMessage } from './errors.js';
 import { type MessagingConfig } from './kafka.js';
+import { registryAgent } from './registry-http.js';
 import { valueSubject } from './topics.js';
 
 const { SchemaRegistry, SchemaType } = registryPkg;
@@ -48,6 +49,7 @@ export class AvroSerde {
       config.registryUsername !== undefined && config.registryPassword !== undefined
         ? { username: config.registryUsername, password: config.registryPassword }
         : undefined;
+    const agent = registryAgent(config);
     return new AvroSerde(
       new SchemaRegistry(
         {
@@ -55,6 +57,7 @@ export class AvroSerde {
           clientId: config.clientId,
           retry: { retries: 2 },
           ...(auth ? { auth } : {}),
+          ...(agent ? { agent } : {}),
         },
         { [SchemaType.AVRO]: {} },
       ),

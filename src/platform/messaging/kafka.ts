@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import kafkajs, { type KafkaConfig, type logCreator, type SASLOptions } from 'kafkajs';
 import {
   ConfigError,
@@ -7,7 +6,10 @@ import {
   envList,
   envOptional,
   envString,
+  envUrl,
+  readCaBundle,
   type Env,
+  type ReadTextFile,
 } from '../config/env.js';
 import { namedLogger } from '../logging/logger.js';
 
@@ -18,19 +20,31 @@ export interface MessagingConfig {
   readonly brokers: string[];
   readonly clientId: string;
   readonly ssl: boolean;
-  readonly sslCaFile: string | undefined;
+  /** PEM of the CA bundle in KAFKA_SSL_CA_FILE (replaces the system roots); read at boot. */
+  readonly sslCa: string | undefined;
   readonly sasl: SASLOptions | undefined;
   readonly connectionTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** kafkajs client retries (connections, metadata, admin) before an error surfaces. */
+  readonly retries: number;
   /** Prepended to every catalog topic name (isolates environments sharing a cluster). */
   readonly topicPrefix: string;
   readonly registryUrl: string;
   readonly registryUsername: string | undefined;
   readonly registryPassword: string | undefined;
+  /** PEM of the CA bundle in SCHEMA_REGISTRY_CA_FILE (https registry with a private CA). */
+  readonly registryCa: string | undefined;
 }
 
-/** Reads the Kafka and schema-registry settings; errors name the variable. */
-export function loadMessagingConfig(env: Env, clientId: string): MessagingConfig {
+/**
+ * Reads the Kafka and schema-registry settings; errors name the variable. CA files are read
+ * here, at boot (`readFile` is for tests).
+ */
+export function loadMessagingConfig(
+  env: Env,
+  clientId: string,
+  readFile?: ReadTextFile,
+): MessagingConfig {
   const mechanism = envOptional(env, 'KAFKA_SASL_MECHANISM')?.toLowerCase();
   let sasl: SASLOptions | undefined;
   if (mechanism !== undefined) {
@@ -46,18 +60,47 @@ export function loadMessagingConfig(env: Env, clientId: string): MessagingConfig
       password: envString(env, 'KAFKA_SASL_PASSWORD'),
     };
   }
+  const ssl = envBool(env, 'KAFKA_SSL', false);
+  const sslCaFile = envOptional(env, 'KAFKA_SSL_CA_FILE');
+  if (sslCaFile !== undefined && !ssl) {
+    // Without TLS the CA would be ignored: refuse rather than let a deployment believe it has TLS.
+    throw new ConfigError('KAFKA_SSL_CA_FILE', 'is set but KAFKA_SSL is false; set KAFKA_SSL=true');
+  }
+  const registryUrl = envUrl(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7');
+  const registryCaFile = envOptional(env, 'SCHEMA_REGISTRY_CA_FILE');
+  if (registryCaFile !== undefined && new URL(registryUrl).protocol !== 'https:') {
+    throw new ConfigError(
+      'SCHEMA_REGISTRY_CA_FILE',
+      'is set but SCHEMA_REGISTRY_URL is not https://',
+    );
+  }
+  const registryUsername = envOptional(env, 'SCHEMA_REGISTRY_USERNAME');
+  const registryPassword = envOptional(env, 'SCHEMA_REGISTRY_PASSWORD');
+  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+    const missing = registryUsername === undefined ? 'USERNAME' : 'PASSWORD';
+    throw new ConfigError(
+      `SCHEMA_REGISTRY_${missing}`,
+      'is required when the other basic-auth variable of the registry is set',
+    );
+  }
   return {
     brokers: envList(env, 'KAFKA_BROKERS', ['127.0.0.1:9092']),
     clientId: envString(env, 'KAFKA_CLIENT_ID', clientId),
-    ssl: envBool(env, 'KAFKA_SSL', false),
-    sslCaFile: envOptional(env, 'KAFKA_SSL_CA_FILE'),
+    ssl,
+    sslCa:
+      sslCaFile === undefined ? undefined : readCaBundle('KAFKA_SSL_CA_FILE', sslCaFile, readFile),
     sasl,
     connectionTimeoutMs: envInt(env, 'KAFKA_CONNECTION_TIMEOUT_MS', 3000, { min: 100 }),
     requestTimeoutMs: envInt(env, 'KAFKA_REQUEST_TIMEOUT_MS', 30000, { min: 100 }),
+    retries: envInt(env, 'KAFKA_RETRIES', 8, { min: 0, max: 20 }),
     topicPrefix: envString(env, 'KAFKA_TOPIC_PREFIX', ''),
-    registryUrl: envString(env, 'SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
-    registryUsername: envOptional(env, 'SCHEMA_REGISTRY_USERNAME'),
-    registryPassword: envOptional(env, 'SCHEMA_REGISTRY_PASSWORD'),
+    registryUrl,
+    registryUsername,
+    registryPassword,
+    registryCa:
+      registryCaFile === undefined
+        ? undefined
+        : readCaBundle('SCHEMA_REGISTRY_CA_FILE', registryCaFile, readFile),
   };
 }
 
@@ -80,12 +123,14 @@ export function createKafka(config: MessagingConfig): KafkaClient {
     brokers: config.brokers,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000, multiplier: 2 },
+    // Backoff 200 ms doubling to 10 s: the default 8 retries give up after about 30 s.
+    retry: { initialRetryTime: 200, retries: config.retries, maxRetryTime: 10_000, multiplier: 2 },
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogCreator,
   };
   if (config.ssl) {
-    options.ssl = config.sslCaFile ? { ca: [readFileSync(config.sslCaFile, 'utf8')] } : true;
+    // Certificates and host names are always verified (Node's default); a CA replaces the roots.
+    options.ssl = config.sslCa === undefined ? true : { ca: [config.sslCa] };
   }
   if (config.sasl) options.sasl = config.sasl;
   return new Kafka(options);

@@ -28,6 +28,7 @@ import {
 import { bootstrapTopics } from '../messaging/bootstrap.js';
 import { createKafka, type KafkaClient } from '../messaging/kafka.js';
 import { EventPublisher } from '../messaging/publisher.js';
+import { probeRegistry } from '../messaging/registry-http.js';
 import { allTopicSpecs } from '../messaging/topics.js';
 import { MetricsController } from '../observability/metrics.controller.js';
 import { createMetricsRegistry, MessagingMetrics } from '../observability/metrics.js';
@@ -104,10 +105,8 @@ class PlatformLifecycle implements OnModuleInit, OnApplicationShutdown {
       name: 'schema-registry',
       check: async () => {
         if (Date.now() - this.registryCheckedAt < REGISTRY_CHECK_CACHE_MS) return { cached: true };
-        const res = await fetch(`${this.config.messaging.registryUrl}/subjects`, {
-          signal: AbortSignal.timeout(2000),
-        });
-        if (!res.ok) throw new Error(`registry answered ${res.status}`);
+        // With the client's basic auth and CA (a plain fetch would fail on either).
+        await probeRegistry(this.config.messaging, 2000);
         this.registryCheckedAt = Date.now();
         return {};
       },
@@ -234,7 +233,7 @@ export class PlatformModule {
           const pool = new pg.Pool({
             connectionString: config.databaseUrl,
             max: config.databasePoolMax,
-            ssl: config.databaseSsl ? { rejectUnauthorized: true } : undefined,
+            ssl: config.databaseSsl,
             connectionTimeoutMillis: 5000,
             idleTimeoutMillis: 30_000,
             application_name: `streamline-${config.service}`,
