@@ -537,7 +537,9 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
   private kick(): void {
     this.flushing ??= this.flushLoop().finally(() => {
       this.flushing = null;
-      if (this.pending.length > 0 || this.broken) this.kick();
+      // A broken engine is restored, except while shutting down (the restore would find the
+      // pool closed; fail() has rejected what was pending).
+      if (this.broken ? !this.stopping : this.pending.length > 0) this.kick();
     });
   }
 
@@ -547,6 +549,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     for (;;) {
       if (this.fencedBy) return;
       if (this.broken) {
+        if (this.stopping) return;
         await this.rebuild();
         continue;
       }
