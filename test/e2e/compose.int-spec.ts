@@ -43,7 +43,9 @@ describe('docker-compose.yml', () => {
     );
     for (const name of ['gateway', 'ledger', 'alerting', 'notifier', 'sentiment']) {
       const svc = compose.services[name];
-      expect(svc?.command).toEqual(['node', `dist/src/${name}/main.js`]);
+      // Runtime flags as the demo uses them (scripts/demo.ts NODE_FLAGS).
+      const flags = name === 'alerting' ? ['--max-semi-space-size=64'] : [];
+      expect(svc?.command).toEqual(['node', ...flags, `dist/src/${name}/main.js`]);
       expect(existsSync(join(root, `dist/src/${name}/main.js`))).toBe(true);
     }
     expect(compose.services.bootstrap?.command).toEqual(['node', 'dist/scripts/bootstrap.js']);
