@@ -4,6 +4,8 @@
  *
  *   npm run nlp:train                     # train + cross-validated metrics for the card
  *   npm run nlp:train -- --select         # also rerun the hyper-parameter search (slow)
+ *   npm run nlp:train -- --select --reuse # … reusing the rows of models/selection.json whose
+ *                                         #   configuration is unchanged (same data and features)
  *   npm run nlp:train -- --no-cv          # skip cross-validation (quick)
  *   npm run nlp:train -- --s140 DIR       # Sentiment140 sample location (or NLP_S140_DIR)
  */
@@ -67,11 +69,17 @@ async function main(): Promise<number> {
   let selection: SelectionResult | undefined;
   if (flag(argv, 'select')) {
     log('hyper-parameter search (leave-one-domain-out on the training data)');
-    selection = selectHyperParameters(corpus, lexicons.data, log);
+    const reuse =
+      flag(argv, 'reuse') && existsSync(selectionFile)
+        ? ((s: SelectionResult) => [...s.rows, s.withoutRules])(
+            JSON.parse(readFileSync(selectionFile, 'utf8')) as SelectionResult,
+          )
+        : [];
+    selection = selectHyperParameters(corpus, lexicons.data, log, reuse);
     writeFileSync(selectionFile, `${JSON.stringify(selection, null, 1)}\n`);
     const b = selection.best;
     log(
-      `best: ${b.estimator} nbL2=${b.nbL2} l2=${b.l2} uciWeight=${b.uciWeight} bigrams=${b.bigrams} window=${b.negationWindow} mean=${b.mean}`,
+      `best: ${b.estimator} nbL2=${b.nbL2} l2=${b.l2} uciWeight=${b.uciWeight} bigrams=${b.bigrams} stems=${b.stems ?? 'off'} window=${b.negationWindow} mean=${b.mean}`,
     );
     if (
       b.estimator !== HYPERPARAMETERS.estimator ||
@@ -79,6 +87,7 @@ async function main(): Promise<number> {
       b.l2 !== HYPERPARAMETERS.l2 ||
       b.uciWeight !== UCI_WEIGHT ||
       b.bigrams !== HYPERPARAMETERS.bigrams ||
+      (b.stems ?? 'off') !== HYPERPARAMETERS.stems ||
       b.negationWindow !== HYPERPARAMETERS.negationWindow
     ) {
       console.warn(

@@ -18,6 +18,7 @@ export const HYPERPARAMETERS: HyperParameters = {
   l2: 1e-4,
   minDf: 2,
   bigrams: true,
+  stems: 'off',
   negationWindow: 4,
   contrastFeatures: true,
   estimator: 'average',
@@ -35,7 +36,10 @@ export const NEUTRAL_POLICY = DEFAULT_NEUTRAL_POLICY;
 /**
  * The search run by --select: a grid over l2 × UCI weight × bigrams (plain LR) at the default
  * negation window; then the negation window at the best of those; then the estimator (NB-LR, or
- * the average of LR and NB-LR) × NB-LR's l2.
+ * the average of LR and NB-LR) × NB-LR's l2; then Porter-stemmed
+ * unigrams added to, or replacing, the surface unigrams, each at the chosen penalty and at the
+ * next one up (stems add features per word, which weakens the effective penalty; the value is
+ * used for LR and NB-LR alike); then UCI weights beyond the edge of the first grid.
  */
 export const SELECTION_GRID = {
   l2: [3e-5, 1e-4, 3e-4, 1e-3],
@@ -44,4 +48,7 @@ export const SELECTION_GRID = {
   negationWindow: [2, 4, 8],
   estimator: ['nblr', 'average'],
   nbL2: [1e-4, 3e-4],
+  stems: ['add', 'replace'],
+  stemsL2: [1e-4, 3e-4],
+  uciWeightBeyond: [50],
 } as const;

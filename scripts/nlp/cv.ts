@@ -35,7 +35,7 @@ export interface EvalResult extends BinaryMetrics {
 export function prepareCorpus(
   corpus: Corpus,
   lexicons: LexiconData,
-  hyper: Pick<HyperParameters, 'bigrams' | 'negationWindow' | 'contrastFeatures'>,
+  hyper: Pick<HyperParameters, 'bigrams' | 'stems' | 'negationWindow' | 'contrastFeatures'>,
 ): PreparedCorpus {
   const uci = {} as Record<UciSet, PreparedDoc[]>;
   for (const set of UCI_SETS) {

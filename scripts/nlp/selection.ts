@@ -11,6 +11,8 @@ export interface SelectionRow {
   l2: number;
   uciWeight: number;
   bigrams: boolean;
+  /** Porter-stemmed unigrams (absent in selections recorded before the option existed: 'off'). */
+  stems?: HyperParameters['stems'];
   negationWindow: number;
   useRules: boolean;
   accuracy: Record<'s140' | UciSet, number>;
@@ -29,24 +31,50 @@ function round4(x: number): number {
   return Math.round(x * 10_000) / 10_000;
 }
 
+/** Identity of a configuration (everything but its scores). */
+function configKey(r: Omit<SelectionRow, 'accuracy' | 'mean'>): string {
+  return [
+    r.estimator,
+    r.estimator === 'lr' ? '-' : r.nbL2,
+    r.l2,
+    r.uciWeight,
+    r.bigrams,
+    r.stems ?? 'off',
+    r.negationWindow,
+    r.useRules,
+  ].join('/');
+}
+
 /**
  * Hyper-parameter selection on the training data only (a staged search: LR grid, negation
- * window, then estimator): each configuration is scored by the mean
+ * window, estimator, stemmed unigrams, then larger UCI weights): each configuration is scored by the mean
  * accuracy over four held-out domains (leave-one-UCI-domain-out, and 20% of Sentiment140).
  * Cross-domain scoring favours settings that generalise, which is what the unseen held-out
  * evaluation rewards.
+ *
+ * `reuse`: rows of an earlier selection on the same data and feature code; a configuration found
+ * there is not recomputed (training is exact and folds are seeded, so it would score the same).
+ * Only valid when neither the data nor the features of those configurations changed.
  */
 export function selectHyperParameters(
   corpus: Corpus,
   lexicons: LexiconData,
   log: (msg: string) => void,
+  reuse: readonly SelectionRow[] = [],
 ): SelectionResult {
+  const previous = new Map(reuse.map((r) => [configKey(r), r]));
   const preparedCache = new Map<string, PreparedCorpus>();
-  const prepared = (bigrams: boolean, negationWindow: number): PreparedCorpus => {
-    const key = `${bigrams}/${negationWindow}`;
+  const prepared = (
+    bigrams: boolean,
+    negationWindow: number,
+    stems: HyperParameters['stems'],
+  ): PreparedCorpus => {
+    const key = `${bigrams}/${negationWindow}/${stems}`;
     let p = preparedCache.get(key);
     if (p === undefined) {
-      p = prepareCorpus(corpus, lexicons, { ...HYPERPARAMETERS, bigrams, negationWindow });
+      // One feature set in memory at a time: 100k prepared tweets are large.
+      preparedCache.clear();
+      p = prepareCorpus(corpus, lexicons, { ...HYPERPARAMETERS, bigrams, negationWindow, stems });
       preparedCache.set(key, p);
     }
     return p;
@@ -60,11 +88,28 @@ export function selectHyperParameters(
     useRules: boolean,
     estimator: HyperParameters['estimator'] = 'lr',
     nbL2: number = HYPERPARAMETERS.nbL2,
+    stems: HyperParameters['stems'] = 'off',
   ): SelectionRow => {
+    const config = {
+      estimator,
+      nbL2,
+      l2,
+      uciWeight,
+      bigrams,
+      stems,
+      negationWindow,
+      useRules,
+    };
+    const known = previous.get(configKey(config));
+    if (known !== undefined) {
+      log(`${configKey(config)} → reused: mean ${known.mean}`);
+      return { ...config, accuracy: known.accuracy, mean: known.mean };
+    }
     const hyper: HyperParameters = {
       ...HYPERPARAMETERS,
       l2,
       bigrams,
+      stems,
       negationWindow,
       useRules,
       estimator,
@@ -72,7 +117,7 @@ export function selectHyperParameters(
     };
     const acc = leaveOneDomainOut(
       corpus,
-      prepared(bigrams, negationWindow),
+      prepared(bigrams, negationWindow, stems),
       lexicons,
       hyper,
       uciWeight,
@@ -85,19 +130,9 @@ export function selectHyperParameters(
       yelp: round4(acc.yelp),
     };
     const mean = round4((acc.s140 + UCI_SETS.reduce((s, u) => s + acc[u], 0)) / 4);
-    const row = {
-      estimator,
-      nbL2,
-      l2,
-      uciWeight,
-      bigrams,
-      negationWindow,
-      useRules,
-      accuracy,
-      mean,
-    };
+    const row = { ...config, accuracy, mean };
     log(
-      `${estimator} nbL2=${nbL2} l2=${l2} uciWeight=${uciWeight} bigrams=${bigrams} window=${negationWindow} rules=${useRules}` +
+      `${estimator} nbL2=${nbL2} l2=${l2} uciWeight=${uciWeight} bigrams=${bigrams} stems=${stems} window=${negationWindow} rules=${useRules}` +
         ` → s140 ${accuracy.s140} amazon ${accuracy.amazon} imdb ${accuracy.imdb} yelp ${accuracy.yelp} mean ${mean}`,
     );
     return row;
@@ -138,6 +173,39 @@ export function selectHyperParameters(
       best = better(best, row);
     }
   }
+  // Then stemmed unigrams ("roots"): alongside the surface forms, or instead of them.
+  const base = best;
+  for (const stems of SELECTION_GRID.stems) {
+    for (const l2 of SELECTION_GRID.stemsL2) {
+      const row = run(
+        l2,
+        base.uciWeight,
+        base.bigrams,
+        base.negationWindow,
+        true,
+        base.estimator,
+        base.estimator === 'lr' ? base.nbL2 : l2,
+        stems,
+      );
+      rows.push(row);
+      best = better(best, row);
+    }
+  }
+  // Then the UCI weight past the edge of the first grid, at the best so far.
+  for (const uciWeight of SELECTION_GRID.uciWeightBeyond) {
+    const row = run(
+      best.l2,
+      uciWeight,
+      best.bigrams,
+      best.negationWindow,
+      true,
+      best.estimator,
+      best.nbL2,
+      best.stems,
+    );
+    rows.push(row);
+    best = better(best, row);
+  }
   const withoutRules = run(
     best.l2,
     best.uciWeight,
@@ -146,6 +214,7 @@ export function selectHyperParameters(
     false,
     best.estimator,
     best.nbL2,
+    best.stems,
   );
   return {
     protocol:

@@ -1,11 +1,23 @@
+import { porterStem } from './porter-stem.js';
 import { isClauseBoundary, isLexical, type Token } from './tokenize.js';
 
 /** Prefix of a word inside a negation scope: "not good" yields "NOT_good" (Das & Chen 2001). */
 export const NEGATED_PREFIX = 'NOT_';
 
+/** Prefix of a stemmed unigram: "loved" yields "~love" (no token's key starts with "~"). */
+export const STEM_PREFIX = '~';
+
+/**
+ * Stemmed unigrams: 'off' (surface forms only), 'add' (each word also as its Porter stem, so
+ * "loved", "loving" and "loves" share a "~love" weight) or 'replace' (words only as stems).
+ */
+export type StemMode = 'off' | 'add' | 'replace';
+
 export interface FeatureOptions {
   /** Add adjacent-word bigrams (within a clause). */
   bigrams: boolean;
+  /** Stemmed unigrams of words (default 'off'); bigrams keep the surface forms. */
+  stems?: StemMode;
   /**
    * "But"-contrast on the sparse features too: features before the first contrast word count
    * `before`, after it `after` (VADER's 0.5 / 1.5); 1 / 1 disables it.
@@ -52,9 +64,11 @@ function unigram(t: Token): string | undefined {
 
 /**
  * Sparse binary features of normalised tokens, identical at training and inference time:
- * unigrams (negation-marked inside scopes), hashtags also as their bare word, and bigrams of
- * adjacent words within a clause. Mentions, URLs and numbers collapse to placeholders: names do
- * not generalise, their presence sometimes does.
+ * unigrams (negation-marked inside scopes), optionally their Porter stems, hashtags also as
+ * their bare word, and bigrams of adjacent words within a clause. Mentions, URLs and numbers
+ * collapse to placeholders: names do not generalise, their presence sometimes does. Stems pool
+ * the evidence of a word's inflections ("loved", "loving"), which helps most on words that are
+ * rare in the training domain but common in another.
  */
 export function featurize(
   tokens: readonly Token[],
@@ -91,6 +105,7 @@ export function featurize(
     values.push(value);
     tokenOf.push(index);
   };
+  const stems = options.stems ?? 'off';
   let prev: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
@@ -104,7 +119,13 @@ export function featurize(
     const u = unigram(t);
     if (u === undefined) continue;
     const marked = negated[i] === 1 && isLexical(t);
-    add(marked ? NEGATED_PREFIX + u : u, i);
+    const prefix = marked ? NEGATED_PREFIX : '';
+    if (stems !== 'off' && t.kind === 'word' && isLexical(t)) {
+      if (stems === 'add') add(prefix + u, i);
+      add(prefix + STEM_PREFIX + porterStem(u), i);
+    } else {
+      add(prefix + u, i);
+    }
     if (t.kind === 'hashtag') {
       const bare = t.norm.slice(1);
       add(marked ? NEGATED_PREFIX + bare : bare, i);

@@ -1,4 +1,4 @@
-import { type FeatureOptions } from './features.js';
+import { type FeatureOptions, type StemMode } from './features.js';
 import { AFTER_CONTRAST, BEFORE_CONTRAST, buildStemIndex, type RuleLexicon } from './rules.js';
 import { LANGUAGE_WORDS } from './word-lists.js';
 
@@ -12,6 +12,11 @@ export interface HyperParameters {
   /** Features seen in fewer training documents are dropped before fitting. */
   minDf: number;
   bigrams: boolean;
+  /**
+   * Porter-stemmed unigrams: 'off', 'add' (alongside the surface form) or 'replace' (instead of
+   * it). Artifacts written before this option existed load as 'off'.
+   */
+  stems: StemMode;
   /** Negation scope length in words. */
   negationWindow: number;
   /** Scale sparse features before / after a "but" like the rules do (0.5 / 1.5). */
@@ -118,9 +123,10 @@ function numberMap(x: unknown, path: string): Map<string, number> {
 
 /** Feature options implied by the hyper-parameters (shared by training and inference). */
 export function featureOptionsOf(
-  hyper: Pick<HyperParameters, 'bigrams' | 'contrastFeatures'>,
+  hyper: Pick<HyperParameters, 'bigrams' | 'contrastFeatures'> & { stems?: StemMode },
 ): FeatureOptions {
   const options: FeatureOptions = { bigrams: hyper.bigrams };
+  if (hyper.stems !== undefined && hyper.stems !== 'off') options.stems = hyper.stems;
   if (hyper.contrastFeatures) {
     options.contrast = {
       before: BEFORE_CONTRAST,
@@ -168,6 +174,7 @@ export function loadModel(artifact: unknown): SentimentModel {
     l2: numberAt(hp, 'l2', 'hyperParameters'),
     minDf: numberAt(hp, 'minDf', 'hyperParameters'),
     bigrams: hp.bigrams === true,
+    stems: hp.stems === 'add' || hp.stems === 'replace' ? hp.stems : 'off',
     negationWindow: numberAt(hp, 'negationWindow', 'hyperParameters'),
     contrastFeatures: hp.contrastFeatures === true,
     estimator: hp.estimator === 'nblr' || hp.estimator === 'average' ? hp.estimator : 'lr',

@@ -45,6 +45,26 @@ describe('featurize', () => {
     );
   });
 
+  it('adds Porter-stemmed unigrams, negation-marked like their words', () => {
+    const tokens = tokenize('Loved it, not disappointed. #fun');
+    const negated = findNegation(tokens, 'en').negated;
+    const added = featurize(tokens, negated, { bigrams: true, stems: 'add' });
+    expect(added.keys).toEqual(
+      expect.arrayContaining(['loved', '~love', 'NOT_disappointed', 'NOT_~disappoint', '#fun']),
+    );
+    expect(added.keys).toContain('loved it');
+    // Each stem key is attributed to its word, for the drivers.
+    expect(tokens[added.tokenOf[added.keys.indexOf('~love')] ?? -1]?.norm).toBe('loved');
+
+    const replaced = featurize(tokens, negated, { bigrams: true, stems: 'replace' });
+    expect(replaced.keys).toContain('~love');
+    expect(replaced.keys).not.toContain('loved');
+    expect(replaced.keys).toContain('loved it'); // bigrams keep the surface forms
+
+    const off = featurize(tokens, negated, { bigrams: true });
+    expect(off.keys.some((k) => k.includes('~'))).toBe(false);
+  });
+
   it('weights features before and after "but" like the contrast rule', () => {
     const tokens = tokenize('good acting but boring plot');
     const f = featurize(tokens, new Uint8Array(tokens.length), {

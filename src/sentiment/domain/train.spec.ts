@@ -56,6 +56,22 @@ describe('trainModel', () => {
     expect(analyze(model, 'I hate the battery', { language: 'en' }).score).toBeLessThan(0);
   });
 
+  it('trains and serves stemmed unigrams when asked', () => {
+    const artifact = trainModel(
+      [...EXAMPLES, { text: 'loved it', label: 1 }, { text: 'hated it', label: 0 }],
+      LEXICONS,
+      { ...HYPER, stems: 'add' },
+      { modelVersion: 't' },
+    );
+    expect(artifact.hyperParameters.stems).toBe('add');
+    expect(artifact.english.weights['~love']).toBeGreaterThan(0);
+    expect(artifact.english.weights['~hate']).toBeLessThan(0);
+    const model = loadModel(artifact);
+    expect(model.featureOptions.stems).toBe('add');
+    // "loving" is unseen; its stem is not.
+    expect(analyze(model, 'loving the case', { language: 'en' }).score).toBeGreaterThan(0);
+  });
+
   it('prunes small weights', () => {
     const pruned = trainModel(
       EXAMPLES,
@@ -72,6 +88,13 @@ describe('loadModel', () => {
 
   it('accepts the artifact as JSON text too', () => {
     expect(loadModel(JSON.stringify(valid)).version).toBe('t');
+  });
+
+  it('loads artifacts written before stemmed unigrams existed as stems off', () => {
+    const { stems: _stems, ...older } = valid.hyperParameters;
+    const model = loadModel({ ...valid, hyperParameters: older });
+    expect(model.hyperParameters.stems).toBe('off');
+    expect(model.featureOptions.stems).toBeUndefined();
   });
 
   it('rejects malformed artifacts with a stable code', () => {

@@ -57,6 +57,7 @@ export const DEFAULT_HYPERPARAMETERS: HyperParameters = {
   l2: 1e-5,
   minDf: 2,
   bigrams: true,
+  stems: 'off',
   negationWindow: 4,
   contrastFeatures: false,
   estimator: 'lr',
@@ -85,7 +86,9 @@ export function ruleLexiconOf(data: LexiconData, language: 'en' | 'pt'): RuleLex
 export function prepareDocs(
   texts: readonly string[],
   lexicons: LexiconData,
-  hyper: Pick<HyperParameters, 'bigrams' | 'negationWindow' | 'contrastFeatures'>,
+  hyper: Pick<HyperParameters, 'bigrams' | 'negationWindow' | 'contrastFeatures'> & {
+    stems?: HyperParameters['stems'];
+  },
 ): PreparedDoc[] {
   const en = ruleLexiconOf(lexicons, 'en');
   const emoji = toMap(lexicons.emoji);
