@@ -12,7 +12,10 @@ import { Registry } from 'prom-client';
 import { type DataSource } from 'typeorm';
 import { ReadinessRegistry } from '../platform/health/readiness.js';
 import { namedLogger } from '../platform/logging/logger.js';
+import { AvroSerde } from '../platform/messaging/avro-serde.js';
+import { TOPICS } from '../platform/messaging/topics.js';
 import { OutboxRelayModule } from '../platform/outbox/outbox-relay.module.js';
+import { OutboxValueEncoder } from '../platform/outbox/outbox.writer.js';
 import { PlatformModule } from '../platform/service/platform.module.js';
 import { type ServiceConfig } from '../platform/service/service-config.js';
 import { AccountsController } from './http/accounts.controller.js';
@@ -113,8 +116,14 @@ export class LedgerModule {
         },
         {
           provide: LedgerRepository,
-          inject: [LEDGER_DATA_SOURCE],
-          useFactory: (ds: DataSource) => new LedgerRepository(ds),
+          inject: [LEDGER_DATA_SOURCE, AvroSerde],
+          useFactory: async (ds: DataSource, serde: AvroSerde): Promise<LedgerRepository> => {
+            // Outcome events are encoded as they are written (bytes in the outbox, published as
+            // they are): the schemas are registered (or found) once, at boot.
+            const encoder = new OutboxValueEncoder(serde, config.messaging.topicPrefix);
+            await encoder.prepare([TOPICS.transferPosted.name, TOPICS.transferRejected.name]);
+            return new LedgerRepository(ds, { encoder });
+          },
         },
         {
           provide: LedgerMetrics,

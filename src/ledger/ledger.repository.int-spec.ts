@@ -128,6 +128,7 @@ describe('LedgerRepository (PostgreSQL)', () => {
       expect(migrations.map((m) => m.name)).toEqual([
         'CreateLedgerTables1795368000000',
         'OutboxAutovacuum1795368100000',
+        'OutboxEncodedValue1795368200000',
       ]);
       const tables = await dataSource.query<Array<{ table_name: string }>>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'ledger'
@@ -156,7 +157,8 @@ describe('LedgerRepository (PostgreSQL)', () => {
         const runs = await first.query<Array<{ n: number }>>(
           'SELECT count(*)::int AS n FROM ledger.typeorm_migrations',
         );
-        expect(runs[0]?.n).toBe(2);
+        expect(runs[0]?.n).toBe(3);
+        await first.undoLastMigration();
         await first.undoLastMigration();
         await first.undoLastMigration();
         const left = await first.query<Array<{ n: number }>>(
@@ -164,7 +166,7 @@ describe('LedgerRepository (PostgreSQL)', () => {
             WHERE table_schema = 'ledger' AND table_name <> 'typeorm_migrations'`,
         );
         expect(left[0]?.n).toBe(0);
-        expect(await first.runMigrations()).toHaveLength(2);
+        expect(await first.runMigrations()).toHaveLength(3);
         await Promise.all(sources.map((s) => s.destroy()));
       } finally {
         await fresh.drop();

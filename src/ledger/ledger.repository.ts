@@ -1,5 +1,5 @@
 import { type DataSource, type QueryRunner } from 'typeorm';
-import { appendOutbox } from '../platform/outbox/outbox.writer.js';
+import { appendOutbox, type OutboxValueEncoder } from '../platform/outbox/outbox.writer.js';
 import {
   sameAccountTerms,
   snapshotOf,
@@ -47,6 +47,11 @@ export interface LedgerRepositoryOptions {
    * committed by a concurrent batch (unique violation), a deadlock or serialization failure.
    */
   readonly maxAttempts?: number;
+  /**
+   * Encodes outcome events as they are written (the service passes one); without it the outbox
+   * stores records that the relay encodes (database-only tools and tests).
+   */
+  readonly encoder?: OutboxValueEncoder;
 }
 
 /** Upper bound on requests per `postBatch` call ("put a limit on everything"). */
@@ -297,12 +302,14 @@ const ACCOUNT_COLUMNS = `
  */
 export class LedgerRepository {
   private readonly maxAttempts: number;
+  private readonly encoder: OutboxValueEncoder | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     options: LedgerRepositoryOptions = {},
   ) {
     this.maxAttempts = Math.max(1, Math.min(options.maxAttempts ?? 5, 20));
+    this.encoder = options.encoder;
   }
 
   /**
@@ -407,7 +414,7 @@ export class LedgerRepository {
       const headers = record.requestEventId ? traceHeaders?.get(record.requestEventId) : undefined;
       return headers ? { ...message, headers } : message;
     });
-    await appendOutbox(q, S, events);
+    await appendOutbox(q, S, events, this.encoder);
 
     let accepted = 0;
     let rejected = 0;
@@ -468,7 +475,7 @@ export class LedgerRepository {
         });
         for (const id of dueIds) batch.expire(id);
         await this.writeBatch(q, batch, now);
-        await appendOutbox(q, S, batch.expirations.map(expiryMessage));
+        await appendOutbox(q, S, batch.expirations.map(expiryMessage), this.encoder);
         return {
           expired: batch.expirations.map((e) => ({
             transferId: e.pending.transferId,

@@ -1,5 +1,5 @@
 import { type Migration } from '../../platform/database/migrations.js';
-import { outboxTableDdl } from '../../platform/outbox/outbox.writer.js';
+import { outboxEncodedValueDdl, outboxTableDdl } from '../../platform/outbox/outbox.writer.js';
 
 /**
  * DDL of the `alerting` schema, applied at boot by the platform's `migrate` (in order, each step
@@ -78,5 +78,10 @@ export const ALERTING_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX silences_ends_idx ON alerting.silences (ends_at);
     `,
+  },
+  {
+    // Outbox rows may carry their event already encoded (OutboxValueEncoder).
+    version: 2,
+    sql: outboxEncodedValueDdl(ALERTING_SCHEMA),
   },
 ];

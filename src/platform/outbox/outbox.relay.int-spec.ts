@@ -13,7 +13,12 @@ import { waitFor } from '../../../test/support/wait-for.js';
 import { type LogLine } from '../schemas/generated.js';
 import { TOPICS } from '../messaging/topics.js';
 import { defaultRelayOptions, OutboxRelay } from './outbox.relay.js';
-import { appendOutbox, outboxTableDdl } from './outbox.writer.js';
+import {
+  appendOutbox,
+  outboxEncodedValueDdl,
+  OutboxValueEncoder,
+  outboxTableDdl,
+} from './outbox.writer.js';
 
 const logical = TOPICS.logLines.name;
 
@@ -40,6 +45,7 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
     db = await createTestDatabase('outbox');
     pool = new pg.Pool({ connectionString: db.url, max: 12 });
     await pool.query(outboxTableDdl('svc'));
+    await pool.query(outboxEncodedValueDdl('svc'));
   });
 
   afterEach(async () => {
@@ -132,6 +138,70 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
       const text = await registry.getSingleMetricAsString('streamline_outbox_backlog_rows');
       return /streamline_outbox_backlog_rows\{schema="svc"\} 0/.test(text);
     });
+  });
+
+  it('stores events encoded by an OutboxValueEncoder as bytes and publishes them as they are', async () => {
+    const prefix = await prefixWithTopic(2);
+    const encoder = new OutboxValueEncoder(p.serde, prefix);
+    await encoder.prepare([logical]);
+    const rows = Array.from({ length: 40 }, (_, i) => line(`e${i % 5}`, i));
+    const traced = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` };
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await appendOutbox(
+        client,
+        'svc',
+        rows.map((l, i) => ({
+          eventId: l.eventId,
+          topic: logical,
+          key: l.source,
+          payload: { ...l },
+          ...(i === 0 ? { headers: traced } : {}),
+        })),
+        encoder,
+      );
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const { rows: stored } = await pool.query<{ payload: unknown; value: Buffer | null }>(
+      'SELECT payload, value FROM svc.outbox ORDER BY id',
+    );
+    expect(stored).toHaveLength(rows.length);
+    expect(stored.every((r) => r.payload === null && r.value !== null)).toBe(true);
+    // An event that does not fit its schema fails the writer's transaction, not the relay.
+    const bad = await pool.connect();
+    try {
+      await bad.query('BEGIN');
+      await expect(
+        appendOutbox(
+          bad,
+          'svc',
+          [{ eventId: randomUUID(), topic: logical, key: 'x', payload: { nonsense: true } }],
+          encoder,
+        ),
+      ).rejects.toThrow(/invalid/);
+    } finally {
+      await bad.query('ROLLBACK');
+      bad.release();
+    }
+
+    await relay(prefix).start();
+    const events = await readAll(p.kafka, `${prefix}${logical}`, rows.length);
+    const decoded = await Promise.all(
+      events.map(async (e) => ({
+        key: e.key,
+        value: await p.serde.decode<LogLine>(e.value, 'log-line'),
+        headers: e.headers,
+      })),
+    );
+    expect(
+      decoded.map((d) => d.value).sort((a, b) => Number(a.message) - Number(b.message)),
+    ).toEqual(rows);
+    const first = decoded.find((d) => d.value.eventId === rows[0]?.eventId);
+    expect(first?.headers.traceparent).toBe(traced.traceparent);
+    expect(first?.headers['event-id']).toBe(rows[0]?.eventId);
   });
 
   it('holds back only the key of a row that cannot be published, then parks it', async () => {

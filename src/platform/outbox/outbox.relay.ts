@@ -38,7 +38,9 @@ interface OutboxRow {
   event_id: string;
   topic: string;
   msg_key: string;
-  payload: Record<string, unknown>;
+  /** The record to encode, or null when the row carries its encoded `value`. */
+  payload: Record<string, unknown> | null;
+  value: Buffer | null;
   headers: Record<string, string>;
   attempts: number;
 }
@@ -252,7 +254,7 @@ export class OutboxRelay {
   /** Publishes one batch of the lane's rows; returns how many rows it looked at. */
   private async round(client: pg.PoolClient, lane: number): Promise<number> {
     const { rows } = await client.query<OutboxRow>(
-      `SELECT id, event_id, topic, msg_key, payload, headers, attempts
+      `SELECT id, event_id, topic, msg_key, payload, value, headers, attempts
          FROM ${this.table} o
         WHERE published_at IS NULL
           AND mod(abs(hashtext(msg_key)), $1::int) = $2
@@ -281,7 +283,8 @@ export class OutboxRelay {
       const topic = physicalTopic(row.topic, this.options.topicPrefix);
       try {
         await this.prepare(topic);
-        const value = this.serde.encode(topic, row.payload);
+        // Rows written with an OutboxValueEncoder carry their encoded value; others a record.
+        const value = row.value ?? this.serde.encode(topic, row.payload);
         const list = byTopic.get(topic) ?? [];
         list.push({
           key: row.msg_key,

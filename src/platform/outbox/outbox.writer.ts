@@ -1,7 +1,12 @@
 import { quoteIdent, type SqlExecutor } from '../database/sql.js';
+import { type AvroSerde } from '../messaging/avro-serde.js';
+import { physicalTopic, topicSpecByName } from '../messaging/topics.js';
 import { type OutboxMessage } from './outbox.types.js';
 
-/** DDL for a service's outbox table; each service keeps one in its own PostgreSQL schema. */
+/**
+ * DDL for a service's outbox table; each service keeps one in its own PostgreSQL schema. Apply
+ * `outboxEncodedValueDdl` after it (a later migration step, as it came later).
+ */
 export function outboxTableDdl(schema: string): string {
   const s = quoteIdent(schema);
   return `
@@ -24,6 +29,51 @@ export function outboxTableDdl(schema: string): string {
   `;
 }
 
+/**
+ * The `value` column (the event already encoded in the Confluent wire format, published as is)
+ * beside the `payload` column (a record the relay encodes): idempotent, for outbox tables created
+ * before it existed. Every row has one or the other.
+ */
+export function outboxEncodedValueDdl(schema: string): string {
+  const s = quoteIdent(schema);
+  return `
+    ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS value bytea;
+    ALTER TABLE ${s}.outbox ALTER COLUMN payload DROP NOT NULL;
+    ALTER TABLE ${s}.outbox DROP CONSTRAINT IF EXISTS outbox_payload_or_value;
+    ALTER TABLE ${s}.outbox ADD CONSTRAINT outbox_payload_or_value
+      CHECK (payload IS NOT NULL OR value IS NOT NULL);
+  `;
+}
+
+/**
+ * Encodes outbox events when they are written (Avro, Confluent wire format, the schema id of the
+ * topic's value subject), so the database stores bytes instead of parsing a jsonb document per
+ * event and the relay publishes them without decoding or encoding anything. `prepare` registers
+ * (or finds) the value schemas of the topics first.
+ */
+export class OutboxValueEncoder {
+  constructor(
+    private readonly serde: AvroSerde,
+    private readonly topicPrefix: string,
+  ) {}
+
+  async prepare(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      const spec = topicSpecByName(topic, '');
+      if (!spec) throw new Error(`outbox topic ${topic} is not in the topic catalog`);
+      await this.serde.registerValueSchema(
+        physicalTopic(topic, this.topicPrefix),
+        spec.valueSchema,
+      );
+    }
+  }
+
+  /** The message's value as published; throws when its topic was not prepared or it is invalid. */
+  encode(message: OutboxMessage): Buffer {
+    return this.serde.encode(physicalTopic(message.topic, this.topicPrefix), message.payload);
+  }
+}
+
 /** The LISTEN/NOTIFY channel the relay of `schema` waits on. */
 export function outboxChannel(schema: string): string {
   return `${schema}_outbox`;
@@ -38,9 +88,28 @@ export async function appendOutbox(
   db: SqlExecutor,
   schema: string,
   messages: readonly OutboxMessage[],
+  encoder?: OutboxValueEncoder,
 ): Promise<void> {
   if (messages.length === 0) return;
   const s = quoteIdent(schema);
+  if (encoder) {
+    // Encoded first: an event that does not fit its schema fails the transaction here, before
+    // anything is written, rather than parking in the relay.
+    const values = messages.map((m) => encoder.encode(m));
+    await db.query(
+      `INSERT INTO ${s}.outbox (event_id, topic, msg_key, value, headers)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])`,
+      [
+        messages.map((m) => m.eventId),
+        messages.map((m) => m.topic),
+        messages.map((m) => m.key),
+        values,
+        messages.map((m) => (m.headers ? JSON.stringify(m.headers) : '{}')),
+      ],
+    );
+    await db.query('SELECT pg_notify($1, $2)', [outboxChannel(schema), String(messages.length)]);
+    return;
+  }
   // One jsonb document rather than five arrays: PostgreSQL parses one value instead of 5×N.
   await db.query(
     `INSERT INTO ${s}.outbox (event_id, topic, msg_key, payload, headers)
