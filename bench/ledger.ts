@@ -35,6 +35,7 @@ import { LedgerRepository } from '../src/ledger/ledger.repository.js';
 import { AvroSerde } from '../src/platform/messaging/avro-serde.js';
 import { createKafka, loadMessagingConfig } from '../src/platform/messaging/kafka.js';
 import { physicalTopic, TOPICS } from '../src/platform/messaging/topics.js';
+import { OutboxValueEncoder } from '../src/platform/outbox/outbox.writer.js';
 import { type TransferRequested } from '../src/platform/schemas/generated.js';
 import { createTestDatabase } from '../test/support/db.js';
 import {
@@ -312,7 +313,10 @@ const dataSource: DataSource = await initializeLedgerDataSource({
   ssl: false,
   applicationName: 'bench-ledger',
 });
-const repo = new LedgerRepository(dataSource);
+// The database-only baselines write the outbox as the service does: events encoded (bytea).
+const outboxEncoder = new OutboxValueEncoder(serde, prefix);
+await outboxEncoder.prepare([TOPICS.transferPosted.name, TOPICS.transferRejected.name]);
+const repo = new LedgerRepository(dataSource, { encoder: outboxEncoder });
 const naiveCustomers = customers.map((c) => `naive-${c}`);
 await repo.createAccounts([
   { id: 'world', currency: 'USD', minBalanceMinor: null, sourceSystem: 'bench' },
@@ -646,7 +650,7 @@ async function rawPgBatch(client: pg.PoolClient, reqs: readonly TransferRequest[
       ev: [] as string[],
       key: [] as string[],
       topic: [] as string[],
-      payload: [] as string[],
+      value: [] as Buffer[],
     };
     for (const r of reqs) {
       const d = acc.get(r.debitAccountId);
@@ -691,23 +695,50 @@ async function rawPgBatch(client: pg.PoolClient, reqs: readonly TransferRequest[
       outbox.ev.push(randomUUID());
       outbox.key.push(r.transferId);
       outbox.topic.push(ok ? TOPICS.transferPosted.name : TOPICS.transferRejected.name);
-      outbox.payload.push(
-        JSON.stringify({
-          eventId: outbox.ev[outbox.ev.length - 1],
-          transferId: r.transferId,
-          kind: r.kind,
-          status: ok ? 'POSTED' : 'REJECTED',
-          debitAccountId: r.debitAccountId,
-          creditAccountId: r.creditAccountId,
-          amountMinor: Number(r.amountMinor),
-          currency: r.currency,
-          debitBalanceAfterMinor: Number(t.dpa[t.dpa.length - 1] ?? 0),
-          creditBalanceAfterMinor: Number(t.cpa[t.cpa.length - 1] ?? 0),
-          relatedTransferId: null,
-          sourceSystem: r.sourceSystem,
-          requestEventId: r.requestEventId,
-          postedAt: now.getTime(),
-        }),
+      // Encoded as the service now writes them (OutboxValueEncoder → bytea `value`).
+      const eventId = outbox.ev[outbox.ev.length - 1] ?? '';
+      outbox.value.push(
+        ok
+          ? outboxEncoder.encode({
+              eventId,
+              topic: TOPICS.transferPosted.name,
+              key: r.transferId,
+              payload: {
+                eventId,
+                transferId: r.transferId,
+                kind: r.kind,
+                status: 'POSTED',
+                debitAccountId: r.debitAccountId,
+                creditAccountId: r.creditAccountId,
+                amountMinor: Number(r.amountMinor),
+                currency: r.currency,
+                debitBalanceAfterMinor: Number(t.dpa[t.dpa.length - 1] ?? 0),
+                creditBalanceAfterMinor: Number(t.cpa[t.cpa.length - 1] ?? 0),
+                relatedTransferId: null,
+                sourceSystem: r.sourceSystem,
+                requestEventId: r.requestEventId,
+                postedAt: now.getTime(),
+              },
+            })
+          : outboxEncoder.encode({
+              eventId,
+              topic: TOPICS.transferRejected.name,
+              key: r.transferId,
+              payload: {
+                eventId,
+                transferId: r.transferId,
+                code: 'LEDGER.INSUFFICIENT_FUNDS',
+                reason: 'insufficient funds',
+                kind: r.kind,
+                debitAccountId: r.debitAccountId,
+                creditAccountId: r.creditAccountId,
+                amountMinor: Number(r.amountMinor),
+                currency: r.currency,
+                sourceSystem: r.sourceSystem,
+                requestEventId: r.requestEventId,
+                rejectedAt: now.getTime(),
+              },
+            }),
       );
     }
     await client.query(
@@ -749,9 +780,9 @@ async function rawPgBatch(client: pg.PoolClient, reqs: readonly TransferRequest[
       ],
     );
     await client.query(
-      `INSERT INTO ledger.outbox (event_id, topic, msg_key, payload)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])`,
-      [outbox.ev, outbox.topic, outbox.key, outbox.payload],
+      `INSERT INTO ledger.outbox (event_id, topic, msg_key, value)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[])`,
+      [outbox.ev, outbox.topic, outbox.key, outbox.value],
     );
     await client.query('COMMIT');
   } catch (err) {
