@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { waitFor } from '../support/wait-for.js';
+import { freePort } from '../support/throwaway-servers.js';
 
 /**
  * A test-owned Prometheus (the Debian binary the stack installs) on a free loopback port with a
@@ -49,19 +49,8 @@ export interface PromResult {
   readonly result: PromSeries[] | [number, string];
 }
 
-/** A port that was free a moment ago (bind to 0, read, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port that was free a moment ago (one helper for every test that starts a server). */
+export { freePort };
 
 /** Calls a Prometheus HTTP API endpoint and returns `data`, or throws with its error. */
 export async function promApi(
