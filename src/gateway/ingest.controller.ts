@@ -1,4 +1,13 @@
-import { Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -118,6 +127,19 @@ const batch = {
   },
 };
 
+/** The answers every ingest route documents: 202 (with its trace context) and the errors. */
+function Accepted(
+  schema: typeof single | typeof batch,
+  description = 'Acknowledged by the broker.',
+): MethodDecorator {
+  return applyDecorators(
+    IdempotencyHeader,
+    TraceHeaders(),
+    ApiResponse({ status: 202, description, schema, headers: traceparentAnswer }),
+    CommonResponses(),
+  );
+}
+
 /**
  * Ingest endpoints. Each answers 202 with the event id(s) only after the broker acknowledged
  * the event(s) with acks=all; nothing is published for any 4xx.
@@ -139,15 +161,7 @@ export class IngestController {
   })
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(TRANSFERS) })
-  @IdempotencyHeader
-  @TraceHeaders()
-  @ApiResponse({
-    status: 202,
-    description: 'Acknowledged by the broker.',
-    schema: single,
-    headers: traceparentAnswer,
-  })
-  @CommonResponses()
+  @Accepted(single)
   transfers(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -164,15 +178,7 @@ export class IngestController {
   })
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(LOGS) })
-  @IdempotencyHeader
-  @TraceHeaders()
-  @ApiResponse({
-    status: 202,
-    description: 'Acknowledged by the broker.',
-    schema: single,
-    headers: traceparentAnswer,
-  })
-  @CommonResponses()
+  @Accepted(single)
   log(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -190,15 +196,7 @@ export class IngestController {
   })
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiBody({ schema: { type: 'array', items: requestSchemaOf(LOGS) } })
-  @IdempotencyHeader
-  @TraceHeaders()
-  @ApiResponse({
-    status: 202,
-    description: 'All lines acknowledged by the broker, each with the request trace context.',
-    schema: batch,
-    headers: traceparentAnswer,
-  })
-  @CommonResponses()
+  @Accepted(batch, 'All lines acknowledged by the broker, each with the request trace context.')
   logBatch(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -215,15 +213,7 @@ export class IngestController {
   })
   @ApiConsumes('application/json')
   @ApiBody({ schema: requestSchemaOf(COMMENTS) })
-  @IdempotencyHeader
-  @TraceHeaders()
-  @ApiResponse({
-    status: 202,
-    description: 'Acknowledged by the broker.',
-    schema: single,
-    headers: traceparentAnswer,
-  })
-  @CommonResponses()
+  @Accepted(single)
   comment(
     @Req() req: GatewayRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
