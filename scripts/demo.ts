@@ -99,7 +99,9 @@ async function startService(
       log(`${name}: exited during start-up (code ${child.exitCode}); see .stack/logs/${name}.log`);
       return false;
     }
-    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined);
     if (res?.status === 200) return true;
     await sleep(300);
   }

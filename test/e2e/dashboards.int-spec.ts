@@ -101,8 +101,28 @@ suite('Grafana dashboards against a real Prometheus after a workload', () => {
   let webhook: Server | undefined;
   let startedAt = 0;
 
+  /**
+   * Names the set-up step in the output when it is slow, so a set-up that runs into the hook's
+   * timeout says where it was (every step is bounded; this is for the report).
+   */
+  async function step<T>(label: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const slow = setTimeout(
+      () => console.warn(`dashboards e2e: still at "${label}" after 30 s`),
+      30_000,
+    );
+    try {
+      return await work();
+    } finally {
+      clearTimeout(slow);
+      const s = (Date.now() - started) / 1000;
+      if (s > 30) console.warn(`dashboards e2e: "${label}" took ${s.toFixed(0)} s`);
+    }
+  }
+
   beforeAll(async () => {
-    db = await createTestDatabase('dash');
+    const database = await step('create the database', () => createTestDatabase('dash'));
+    db = database;
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     await pool.query(apiKeysDdl());
     const apiKey = (await createApiKey(pool, { name: 'dashboards-e2e', scopes: ['admin'] })).key;
@@ -132,7 +152,11 @@ suite('Grafana dashboards against a real Prometheus after a workload', () => {
     for (const [svc, variable] of Object.entries(GROUP_ENV)) env[variable] = `${prefix}${svc}`;
     for (const svc of START_ORDER.filter((s) => built.includes(s))) {
       const port = await freePort();
-      processes.push(await startServiceProcess(svc, port, env, { readyTimeoutMs: 120_000 }));
+      processes.push(
+        await step(`start ${svc}`, () =>
+          startServiceProcess(svc, port, env, { readyTimeoutMs: 120_000 }),
+        ),
+      );
       ports.set(svc, port);
       running.add(svc);
     }
@@ -152,6 +176,7 @@ suite('Grafana dashboards against a real Prometheus after a workload', () => {
           },
           route: { groupWait: '1s', groupInterval: '5s', repeatInterval: '1m' },
         }),
+        signal: AbortSignal.timeout(10_000),
       }).catch((err: unknown) => err as Error);
       if (res instanceof Error || res.status >= 300) {
         console.warn(
@@ -162,41 +187,45 @@ suite('Grafana dashboards against a real Prometheus after a workload', () => {
     }
 
     const repo = readRepoPrometheusConfig(root);
-    prometheus = await startPrometheus({
-      scrapeInterval: repo.global.scrape_interval ?? '5s',
-      evaluationInterval: repo.global.evaluation_interval ?? '5s',
-      ruleFiles: readdirSync(join(root, 'prometheus/rules'))
-        .filter((f) => f.endsWith('.yml'))
-        .map((f) => join(root, 'prometheus/rules', f)),
-      scrapeConfigs: repo.scrape_configs
-        .filter((job) => ports.has(job.job_name as ServiceName))
-        .map((job) => ({
-          ...job,
-          static_configs: job.static_configs.map((c) => ({
-            ...c,
-            targets: [`127.0.0.1:${ports.get(job.job_name as ServiceName)}`],
+    prometheus = await step('start Prometheus', () =>
+      startPrometheus({
+        scrapeInterval: repo.global.scrape_interval ?? '5s',
+        evaluationInterval: repo.global.evaluation_interval ?? '5s',
+        ruleFiles: readdirSync(join(root, 'prometheus/rules'))
+          .filter((f) => f.endsWith('.yml'))
+          .map((f) => join(root, 'prometheus/rules', f)),
+        scrapeConfigs: repo.scrape_configs
+          .filter((job) => ports.has(job.job_name as ServiceName))
+          .map((job) => ({
+            ...job,
+            static_configs: job.static_configs.map((c) => ({
+              ...c,
+              targets: [`127.0.0.1:${ports.get(job.job_name as ServiceName)}`],
+            })),
           })),
-        })),
-    });
+      }),
+    );
 
     startedAt = Date.now();
-    workload = await startWorkload(
-      {
-        rate: 100,
-        durationSeconds: 0,
-        streams: built.flatMap((s) => STREAM_OF[s] ?? []),
-        topicPrefix: prefix,
-        accounts: running.has('ledger') ? 'http' : 'skip',
-        ledgerUrl: `http://127.0.0.1:${ports.get('ledger')}`,
-        gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
-        apiKey,
-        viaGatewayShare: running.has('gateway') ? 0.1 : 0,
-        customersPerCurrency: 10,
-        burstEverySeconds: 15,
-        burstSeconds: 4,
-        poisonShare: 0.002,
-      },
-      { env: { ...process.env, DATABASE_URL: db.url }, log: () => undefined },
+    workload = await step('start the workload', () =>
+      startWorkload(
+        {
+          rate: 100,
+          durationSeconds: 0,
+          streams: built.flatMap((s) => STREAM_OF[s] ?? []),
+          topicPrefix: prefix,
+          accounts: running.has('ledger') ? 'http' : 'skip',
+          ledgerUrl: `http://127.0.0.1:${ports.get('ledger')}`,
+          gatewayUrl: `http://127.0.0.1:${ports.get('gateway')}`,
+          apiKey,
+          viaGatewayShare: running.has('gateway') ? 0.1 : 0,
+          customersPerCurrency: 10,
+          burstEverySeconds: 15,
+          burstSeconds: 4,
+          poisonShare: 0.002,
+        },
+        { env: { ...process.env, DATABASE_URL: database.url }, log: () => undefined },
+      ),
     );
   }, 420_000);
 

@@ -62,6 +62,7 @@ export async function promApi(
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
+    signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as {
     status: string;
@@ -137,7 +138,9 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
           );
         if (child.exitCode !== null)
           throw new Error(`prometheus exited: ${log.slice(-10).join('\n')}`);
-        const res = await fetch(`${url}/-/ready`).catch(() => undefined);
+        const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) }).catch(
+          () => undefined,
+        );
         return res?.status === 200;
       },
       { timeoutMs: 30_000, intervalMs: 100 },

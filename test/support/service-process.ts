@@ -61,7 +61,10 @@ export async function startServiceProcess(
       async () => {
         // A crashed service fails the wait at once instead of polling until the deadline.
         if (exitedEarly || child.exitCode !== null || child.signalCode !== null) return 'exited';
-        const res = await fetch(`${url}/health/ready`).catch(() => undefined);
+        // Bounded: a service whose event loop is stuck accepts the connection and never answers.
+        const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).catch(
+          () => undefined,
+        );
         return res?.status === 200 ? 'ready' : undefined;
       },
       { timeoutMs: readyTimeoutMs, intervalMs: 200 },
