@@ -547,7 +547,13 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     // Let calls of the same turn of the event loop join the first commit.
     await new Promise((resolve) => setImmediate(resolve));
     for (;;) {
-      if (this.fencedBy) return;
+      if (this.fencedBy) {
+        // Another instance owns the engine: nothing here commits again. Rejecting what waits
+        // also keeps the re-kick in kick() from looping.
+        const fenced = this.fencedBy;
+        for (const p of this.pending.splice(0)) p.reject(fenced);
+        return;
+      }
       if (this.broken) {
         if (this.stopping) return;
         await this.rebuild();
