@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { pino } from 'pino';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { createApiKey } from '../src/platform/auth/api-keys.js';
 import { AvroSerde } from '../src/platform/messaging/avro-serde.js';
 import { bootstrapTopics } from '../src/platform/messaging/bootstrap.js';
@@ -35,8 +35,8 @@ import { createKafka, loadMessagingConfig } from '../src/platform/messaging/kafk
 import { allTopicSpecs, physicalTopic, TOPICS } from '../src/platform/messaging/topics.js';
 import { type AlertEvent, type LogLine } from '../src/platform/schemas/generated.js';
 import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
-import { compileRuleSet } from '../src/alerting/domain/rules/rule-loader.js';
-import { machine, percentile, runId, sleep, table } from './support.js';
+import { benchRuleSet, type RawRule } from '../src/alerting/domain/bench/bench-rules.js';
+import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 1_000_000);
 const rate = Number(process.env.BENCH_RATE ?? 10_000);
@@ -76,44 +76,6 @@ const serde = AvroSerde.fromConfig(config);
 const producer = kafka.producer({ allowAutoTopicCreation: false });
 
 // ---------------------------------------------------------------- rules: 50 active
-type RawRule = Record<string, unknown>;
-const load = (path: string): RawRule[] =>
-  (parse(readFileSync(join(root, path), 'utf8')) as { rules: RawRule[] }).rules;
-const defaults = load('config/alert-rules.default.yaml').filter((r) => r['enabled'] !== false);
-const loghubRules = load('test/fixtures/loghub-rules.yaml');
-const extraPatterns = [
-  '(?i)circuit breaker (is )?open',
-  'HTTP/1\\.[01]" 5\\d\\d ',
-  '(?i)rate limit(ed)? exceeded',
-  'Too many open files',
-  '(?i)lock wait timeout',
-  'GC overhead limit exceeded',
-  '(?i)replica(tion)? lag',
-  'SSL_ERROR_\\w+',
-  'deadline exceeded',
-  '(?i)heartbeat (missed|lost)',
-  'leader election',
-  '(?i)split.?brain',
-  'checksum mismatch',
-  'unable to resolve host',
-  'certificate verify failed',
-  'queue (is )?full',
-  'dropping (messages|packets)',
-  '(?i)kafka.*(rebalanc|coordinator)',
-  'NullPointerException',
-  'StackOverflowError',
-  'ClassNotFoundException',
-  'Permission denied',
-  'Read-only file system',
-  'nf_conntrack: table full',
-];
-const extras: RawRule[] = extraPatterns.map((regex, i) => ({
-  id: `extra-${i}`,
-  type: i % 4 === 0 ? 'frequency' : 'pattern',
-  ...(i % 4 === 0 ? { threshold: 5, timeframe: '1m' } : {}),
-  match: { regex },
-  group_by: ['source', 'host'],
-}));
 const sentinelKeyword = `BENCH-SENTINEL-${id}`;
 const fixed: RawRule[] = [
   {
@@ -132,13 +94,7 @@ const fixed: RawRule[] = [
     realert: '0s',
   },
 ];
-const rules = [...fixed, ...defaults, ...loghubRules, ...extras].slice(0, 50);
-{
-  const compiled = compileRuleSet({ rules });
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors, null, 2));
-  if (compiled.value.enabled.length !== 50)
-    throw new Error(`expected 50 active rules, got ${compiled.value.enabled.length}`);
-}
+const { rules } = benchRuleSet(root, fixed);
 const rulesFile = join(mkdtempSync(join(tmpdir(), 'bench-alerts-')), 'rules.yaml');
 writeFileSync(rulesFile, stringify({ version: 1, rules }));
 
@@ -191,41 +147,6 @@ async function produceAll(): Promise<{ count: number; rate: number }> {
   });
   const count = totalLines + partitions;
   return { count, rate: count / ((performance.now() - started) / 1000) };
-}
-
-async function rawDrain(expected: number): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId: `raw-${id}`,
-    maxWaitTimeInMs: 100,
-    maxBytesPerPartition: 1_048_576,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: linesTopic, fromBeginning: true });
-  let seen = 0;
-  let first = 0;
-  let last = 0;
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      if (first === 0) first = performance.now();
-      const lastMsg = batch.messages[batch.messages.length - 1];
-      if (!lastMsg) return;
-      seen += batch.messages.length;
-      await consumer.commitOffsets([
-        {
-          topic: linesTopic,
-          partition: batch.partition,
-          offset: (BigInt(lastMsg.offset) + 1n).toString(),
-        },
-      ]);
-      resolveOffset(lastMsg.offset);
-      last = performance.now();
-    },
-  });
-  while (seen < expected) await sleep(20);
-  await consumer.disconnect();
-  return expected / ((last - first) / 1000);
 }
 
 // ---------------------------------------------------------------- services
@@ -558,7 +479,7 @@ try {
     console.log('  … producing');
     const produced = await produceAll();
     console.log('  … raw drain');
-    const raw = await rawDrain(produced.count);
+    const raw = await rawKafkaDrain(kafka, `raw-${id}`, linesTopic, produced.count);
     console.log('  … pipeline drain');
     const pipe = await pipelineDrain(produced.count);
     console.log(

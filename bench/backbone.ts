@@ -18,7 +18,7 @@ import { createKafka, loadMessagingConfig } from '../src/platform/messaging/kafk
 import { EventPublisher } from '../src/platform/messaging/publisher.js';
 import { MessagingMetrics } from '../src/platform/observability/metrics.js';
 import { type LogLine } from '../src/platform/schemas/generated.js';
-import { machine, percentile, runId, sleep, table } from './support.js';
+import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
 
 const events = Number(process.env.BENCH_EVENTS ?? 200_000);
 const rate = Number(process.env.BENCH_RATE ?? 5000);
@@ -77,38 +77,6 @@ async function produceAll(t: string, values: Buffer[], keys: string[]): Promise<
   }
   await Promise.all(inflight);
   return values.length / ((performance.now() - started) / 1000);
-}
-
-/** Raw kafkajs: eachBatch that only counts and commits, no decode. */
-async function rawDrain(t: string, n: number): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId: `raw-${id}-${t}`,
-    maxWaitTimeInMs: 100,
-    maxBytesPerPartition: 1_048_576,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: t, fromBeginning: true });
-  let seen = 0;
-  let first = 0;
-  let last = 0;
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 3,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      if (first === 0) first = performance.now();
-      const lastMsg = batch.messages[batch.messages.length - 1];
-      if (!lastMsg) return;
-      seen += batch.messages.length;
-      await consumer.commitOffsets([
-        { topic: t, partition: batch.partition, offset: (BigInt(lastMsg.offset) + 1n).toString() },
-      ]);
-      resolveOffset(lastMsg.offset);
-      last = performance.now();
-    },
-  });
-  while (seen < n) await sleep(20);
-  await consumer.disconnect();
-  return n / ((last - first) / 1000);
 }
 
 async function runnerDrain(t: string, n: number): Promise<number> {
@@ -244,7 +212,7 @@ const runnerProduceRate = await produceAll(runnerTopic, encodedRunner, keys);
 
 const progress = (m: string): void => void process.stderr.write(`  … ${m}\n`);
 progress('raw drain');
-const rawRate = await rawDrain(rawTopic, events);
+const rawRate = await rawKafkaDrain(kafka, `raw-${id}-${rawTopic}`, rawTopic, events);
 progress('runner drain');
 const runnerRate = await runnerDrain(runnerTopic, events);
 progress('latency phases');

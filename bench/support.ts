@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { type Kafka } from 'kafkajs';
 
 /** Small helpers every benchmark shares: percentiles, tables, machine facts. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -39,3 +41,44 @@ export function runId(): string {
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The raw kafkajs baseline every consume benchmark stands beside: `eachBatch` that only counts
+ * and commits (no decoding), 3 partitions at a time, until `expected` records were seen;
+ * records/s between the first batch and the last.
+ */
+export async function rawKafkaDrain(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  expected: number,
+): Promise<number> {
+  const consumer = kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 1_048_576,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  let last = 0;
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      if (first === 0) first = performance.now();
+      const lastMsg = batch.messages[batch.messages.length - 1];
+      if (!lastMsg) return;
+      seen += batch.messages.length;
+      await consumer.commitOffsets([
+        { topic, partition: batch.partition, offset: (BigInt(lastMsg.offset) + 1n).toString() },
+      ]);
+      resolveOffset(lastMsg.offset);
+      last = performance.now();
+    },
+  });
+  while (seen < expected) await sleep(20);
+  await consumer.disconnect();
+  return expected / ((last - first) / 1000);
+}

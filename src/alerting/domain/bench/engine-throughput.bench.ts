@@ -7,13 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { type LogLine } from '../../../platform/schemas/generated.js';
 import { AlertEngine } from '../alert-engine.js';
 import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../loghub.js';
 import { prepareLine } from '../matching/prepared-line.js';
 import { type RuleHit } from '../matching/combined-matcher.js';
-import { compileRuleSet } from '../rules/rule-loader.js';
+import { benchRuleSet } from './bench-rules.js';
 
 const root = join(import.meta.dirname, '../../../..');
 const dataDir = process.env['EVAL_DATA_DIR']
@@ -21,50 +20,7 @@ const dataDir = process.env['EVAL_DATA_DIR']
   : join(root, '../shared/eval-data/loghub');
 const passes = Number(process.argv[2] ?? 20);
 
-type RawRule = Record<string, unknown>;
-const load = (path: string): RawRule[] =>
-  (parse(readFileSync(join(root, path), 'utf8')) as { rules: RawRule[] }).rules;
-const defaults = load('config/alert-rules.default.yaml').filter((r) => r['enabled'] !== false);
-const loghub = load('test/fixtures/loghub-rules.yaml');
-// Extra rules of the kinds teams add: service-specific keywords and regexes.
-const extraPatterns = [
-  '(?i)circuit breaker (is )?open',
-  'HTTP/1\\.[01]" 5\\d\\d ',
-  '(?i)rate limit(ed)? exceeded',
-  'Too many open files',
-  '(?i)lock wait timeout',
-  'GC overhead limit exceeded',
-  '(?i)replica(tion)? lag',
-  'SSL_ERROR_\\w+',
-  'deadline exceeded',
-  '(?i)heartbeat (missed|lost)',
-  'leader election',
-  '(?i)split.?brain',
-  'checksum mismatch',
-  'unable to resolve host',
-  'certificate verify failed',
-  'queue (is )?full',
-  'dropping (messages|packets)',
-  '(?i)kafka.*(rebalanc|coordinator)',
-  'NullPointerException',
-  'StackOverflowError',
-  'ClassNotFoundException',
-  'Permission denied',
-  'Read-only file system',
-  'nf_conntrack: table full',
-];
-const extra = extraPatterns.map((regex, i) => ({
-  id: `extra-${i}`,
-  type: i % 4 === 0 ? 'frequency' : 'pattern',
-  ...(i % 4 === 0 ? { threshold: 5, timeframe: '1m' } : {}),
-  match: { regex },
-  group_by: ['source', 'host'],
-}));
-const rules = [...defaults, ...loghub, ...extra].slice(0, 50);
-const compiled = compileRuleSet({ rules });
-if (!compiled.ok) throw new Error(JSON.stringify(compiled.errors, null, 2));
-if (compiled.value.enabled.length !== 50)
-  throw new Error(`expected 50 rules, got ${compiled.value.enabled.length}`);
+const { compiled } = benchRuleSet(root);
 
 const base: LogLine[] = LOGHUB_SYSTEMS.flatMap((s) =>
   parseLoghubText(s, readFileSync(join(dataDir, LOGHUB_FILES[s]), 'utf8')),
@@ -95,9 +51,9 @@ function measure(label: string, run: (lines: LogLine[]) => number): void {
 }
 
 console.log(
-  `node ${process.version}, 50 rules (${compiled.value.matcher.stats.literals} literals, ${compiled.value.matcher.stats.states} AC states, ${compiled.value.matcher.stats.unfiltered} unfiltered), ${base.length} loghub lines, mean message ${meanLength.toFixed(0)} chars`,
+  `node ${process.version}, 50 rules (${compiled.matcher.stats.literals} literals, ${compiled.matcher.stats.states} AC states, ${compiled.matcher.stats.unfiltered} unfiltered), ${base.length} loghub lines, mean message ${meanLength.toFixed(0)} chars`,
 );
-const matcher = compiled.value.matcher;
+const matcher = compiled.matcher;
 const out: RuleHit[] = [];
 measure('combined matcher only', (lines) => {
   let n = 0;
@@ -117,7 +73,7 @@ measure('naive per-rule matching', (lines) => {
   }
   return n;
 });
-const engine = new AlertEngine(compiled.value, {
+const engine = new AlertEngine(compiled, {
   evalIntervalMs: Number(process.env['EVAL_INTERVAL_MS'] ?? 1000),
 });
 measure('AlertEngine.process (batches of 500)', (lines) => {
