@@ -1,15 +1,16 @@
 import { M } from './catalog.js';
 import {
+  barsPanel,
   Board,
   GREEN,
   ORANGE,
-  RED,
-  YELLOW,
-  barsPanel,
   piePanel,
+  rate,
+  RED,
   statPanel,
   timeSeries,
   type VariableSpec,
+  YELLOW,
 } from './kit.js';
 
 const variables: VariableSpec[] = [
@@ -30,7 +31,6 @@ const variables: VariableSpec[] = [
 const f = 'severity=~"$severity", rule=~"$rule"';
 const FIRING = 'state=~"(?i)firing"';
 const RESOLVED = 'state=~"(?i)resolved"';
-const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;
 
 /** The log-alerting stream: lines analysed, which rules fire, and whether subscribers hear. */
 export function alertsDashboard(): Board {

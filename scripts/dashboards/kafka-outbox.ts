@@ -3,11 +3,12 @@ import {
   Board,
   GREEN,
   ORANGE,
+  rate,
   RED,
-  YELLOW,
   timeSeries,
   upDownMapping,
   type VariableSpec,
+  YELLOW,
 } from './kit.js';
 import { serviceVariable } from './overview.js';
 
@@ -30,7 +31,6 @@ const variables: VariableSpec[] = [
 const svc = 'service=~"$service"';
 const st = 'service=~"$service", topic=~"$topic"';
 const ss = 'service=~"$service", schema=~"$schema"';
-const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;
 const quantiles = (
   metric: string,
   filter: string,

@@ -303,3 +303,6 @@ export class Board {
     return built;
   }
 }
+
+/** Per-second rate of a counter over Grafana's rate interval (the dashboards' one rate window). */
+export const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;

@@ -1,15 +1,16 @@
 import { M } from './catalog.js';
 import {
+  barsPanel,
   Board,
   GREEN,
   ORANGE,
-  RED,
-  YELLOW,
-  barsPanel,
   piePanel,
+  rate,
+  RED,
   statPanel,
   timeSeries,
   type VariableSpec,
+  YELLOW,
 } from './kit.js';
 
 const currencyVariable: VariableSpec = {
@@ -20,7 +21,6 @@ const currencyVariable: VariableSpec = {
 };
 
 const cur = 'currency=~"$currency"';
-const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;
 const REJECTED = 'outcome=~"rejected|invalid|conflict"';
 
 /** Share of transfer requests matching `matcher` (0 when none matched). */

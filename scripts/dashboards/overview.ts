@@ -3,12 +3,13 @@ import {
   Board,
   GREEN,
   ORANGE,
+  rate,
   RED,
-  YELLOW,
   statPanel,
   timeSeries,
   upDownMapping,
   type VariableSpec,
+  YELLOW,
 } from './kit.js';
 
 export const serviceVariable: VariableSpec = {
@@ -19,7 +20,6 @@ export const serviceVariable: VariableSpec = {
 };
 
 const svc = 'service=~"$service"';
-const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;
 
 /** Health of every pipeline at a glance: is it up, is it flowing, is it keeping up, is it failing. */
 export function overviewDashboard(): Board {

@@ -1,16 +1,17 @@
 import { M } from './catalog.js';
 import {
+  barsPanel,
   Board,
   GREEN,
   ORANGE,
-  RED,
-  YELLOW,
-  barsPanel,
   piePanel,
+  rate,
+  RED,
   statPanel,
-  timeSeries,
   type Steps,
+  timeSeries,
   type VariableSpec,
+  YELLOW,
 } from './kit.js';
 
 const variables: VariableSpec[] = [
@@ -30,7 +31,6 @@ const variables: VariableSpec[] = [
 
 const f = 'source=~"$source", language=~"$language"';
 const src = 'source=~"$source"';
-const rate = (selector: string): string => `rate(${selector}[$__rate_interval])`;
 const inRange = (selector: string): string => `increase(${selector}[$__range])`;
 const SCORE_STEPS: Steps = [
   [null, RED],
