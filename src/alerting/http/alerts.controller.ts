@@ -22,7 +22,14 @@ import { RequireScopes } from '../../platform/auth/auth.guard.js';
 import { alertState } from '../domain/index.js';
 import { EngineHost } from '../engine/engine-host.js';
 import { type AlertQuery } from '../persistence/alerting.store.js';
-import { engineCall, errorSchema, httpError, listParam, principalName } from './http-errors.js';
+import {
+  engineCall,
+  errorSchema,
+  httpError,
+  listParam,
+  principalName,
+  type PrincipalRequest,
+} from './http-errors.js';
 import { alertView, decodeCursor, encodeCursor } from './views.js';
 
 const STATES = ['firing', 'acknowledged', 'silenced', 'resolved', 'active'];
@@ -52,9 +59,7 @@ const alertSchema = {
   },
 };
 
-interface Req {
-  principal?: { id: string; apiKey?: { name: string } };
-}
+type Req = PrincipalRequest;
 
 /** Alerts (one row per episode): filter, read, acknowledge. */
 @ApiTags('alerts')

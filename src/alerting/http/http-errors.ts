@@ -4,7 +4,11 @@ import {
   unavailableOnFailure,
 } from '../../platform/http/http-errors.js';
 
-export { httpError, principalName } from '../../platform/http/http-errors.js';
+export {
+  httpError,
+  principalName,
+  type PrincipalRequest,
+} from '../../platform/http/http-errors.js';
 
 /** Rule errors name the rule (null for file-level problems). */
 export interface ErrorItem extends PlatformErrorItem {

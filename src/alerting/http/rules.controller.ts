@@ -24,11 +24,15 @@ import { type RuleError } from '../domain/index.js';
 import { EngineHost } from '../engine/engine-host.js';
 import { rawRules } from '../rules/rule-document.js';
 import { type ApplyResult, RulesService } from '../rules/rules.service.js';
-import { engineCall, errorSchema, httpError, principalName } from './http-errors.js';
+import {
+  engineCall,
+  errorSchema,
+  httpError,
+  principalName,
+  type PrincipalRequest,
+} from './http-errors.js';
 
-interface Req {
-  principal?: { id: string; apiKey?: { name: string } };
-}
+type Req = PrincipalRequest;
 
 const documentBody = {
   description:

@@ -24,12 +24,16 @@ import { validateSilence } from '../domain/index.js';
 import { parseDuration } from '../domain/rules/duration.js';
 import { EngineHost } from '../engine/engine-host.js';
 import { type SilenceRow } from '../persistence/alerting.store.js';
-import { engineCall, errorSchema, httpError, principalName } from './http-errors.js';
+import {
+  engineCall,
+  errorSchema,
+  httpError,
+  principalName,
+  type PrincipalRequest,
+} from './http-errors.js';
 import { silenceView } from './views.js';
 
-interface Req {
-  principal?: { id: string; apiKey?: { name: string } };
-}
+type Req = PrincipalRequest;
 
 const silenceSchema = {
   type: 'object',

@@ -1,6 +1,11 @@
 import { errorSchemaWith, unavailableOnFailure } from '../../platform/http/http-errors.js';
 
-export { httpError, principalName, type ErrorItem } from '../../platform/http/http-errors.js';
+export {
+  httpError,
+  principalName,
+  type ErrorItem,
+  type PrincipalRequest,
+} from '../../platform/http/http-errors.js';
 
 export const errorSchema = errorSchemaWith();
 

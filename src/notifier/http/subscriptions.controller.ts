@@ -25,11 +25,15 @@ import {
   SubscriptionExistsError,
   type SubscriptionRuntime,
 } from '../scheduling/notification-pipeline.js';
-import { errorSchema, httpError, principalName, stateCall } from './http-errors.js';
+import {
+  errorSchema,
+  httpError,
+  principalName,
+  type PrincipalRequest,
+  stateCall,
+} from './http-errors.js';
 
-interface Req {
-  principal?: { id: string; apiKey?: { name: string } };
-}
+type Req = PrincipalRequest;
 
 const subscriptionBody = {
   schema: {

@@ -42,10 +42,13 @@ export function httpError(
   );
 }
 
-/** The caller as recorded on changes (API key name or JWT subject). */
-export function principalName(req: {
+/** A request as the auth guard leaves it: the caller, when one was authenticated. */
+export interface PrincipalRequest {
   principal?: { id: string; apiKey?: { name: string } };
-}): string {
+}
+
+/** The caller as recorded on changes (API key name or JWT subject). */
+export function principalName(req: PrincipalRequest): string {
   const p = req.principal;
   if (!p) return 'unknown';
   return p.apiKey ? `api-key:${p.apiKey.name}` : `jwt:${p.id}`;
