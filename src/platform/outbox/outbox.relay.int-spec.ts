@@ -44,6 +44,7 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
     p = await createTestPlatform();
     db = await createTestDatabase('outbox');
     pool = new pg.Pool({ connectionString: db.url, max: 12 });
+    pool.on('error', () => undefined); // the drop at the end terminates idle connections
     await pool.query(outboxTableDdl('svc'));
     await pool.query(outboxEncodedValueDdl('svc'));
   });
