@@ -1,5 +1,9 @@
 import { type Migration } from '../../platform/database/migrations.js';
-import { outboxEncodedValueDdl, outboxTableDdl } from '../../platform/outbox/outbox.writer.js';
+import {
+  outboxEncodedValueDdl,
+  outboxRetryIndexDdl,
+  outboxTableDdl,
+} from '../../platform/outbox/outbox.writer.js';
 
 /**
  * DDL of the `alerting` schema, applied at boot by the platform's `migrate` (in order, each step
@@ -83,5 +87,10 @@ export const ALERTING_MIGRATIONS: readonly Migration[] = [
     // Outbox rows may carry their event already encoded (OutboxValueEncoder).
     version: 2,
     sql: outboxEncodedValueDdl(ALERTING_SCHEMA),
+  },
+  {
+    // The relay finds the keys it must hold back (failed rows) through a small partial index.
+    version: 3,
+    sql: outboxRetryIndexDdl(ALERTING_SCHEMA),
   },
 ];

@@ -16,6 +16,7 @@ import { defaultRelayOptions, OutboxRelay } from './outbox.relay.js';
 import {
   appendOutbox,
   outboxEncodedValueDdl,
+  outboxRetryIndexDdl,
   OutboxValueEncoder,
   outboxTableDdl,
 } from './outbox.writer.js';
@@ -47,6 +48,7 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
     pool.on('error', () => undefined); // the drop at the end terminates idle connections
     await pool.query(outboxTableDdl('svc'));
     await pool.query(outboxEncodedValueDdl('svc'));
+    await pool.query(outboxRetryIndexDdl('svc'));
   });
 
   afterEach(async () => {

@@ -261,6 +261,7 @@ export class OutboxRelay {
           AND msg_key NOT IN (
                 SELECT msg_key FROM ${this.table}
                  WHERE published_at IS NULL
+                   AND attempts > 0
                    AND (next_attempt_at > now() OR attempts >= $4)
                    AND mod(abs(hashtext(msg_key)), $1::int) = $2)
         ORDER BY id

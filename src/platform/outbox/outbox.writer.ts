@@ -46,6 +46,20 @@ export function outboxEncodedValueDdl(schema: string): string {
 }
 
 /**
+ * A small partial index of the rows that failed at least once and are not published yet — the
+ * only rows whose keys the relay must hold back (retry backoff or parked). Without it, every relay
+ * round of every lane scanned the whole unpublished backlog to find them (none, normally). Every
+ * such row has `attempts > 0`: the relay sets attempts and next_attempt_at together. Idempotent.
+ */
+export function outboxRetryIndexDdl(schema: string): string {
+  const s = quoteIdent(schema);
+  return `
+    CREATE INDEX IF NOT EXISTS outbox_retry_idx ON ${s}.outbox (msg_key)
+      WHERE published_at IS NULL AND attempts > 0;
+  `;
+}
+
+/**
  * Encodes outbox events when they are written (Avro, Confluent wire format, the schema id of the
  * topic's value subject), so the database stores bytes instead of parsing a jsonb document per
  * event and the relay publishes them without decoding or encoding anything. `prepare` registers
