@@ -27,7 +27,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { type Consumer } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { type DataSource } from 'typeorm';
 import { type TransferRequest } from '../src/ledger/domain/transfer.js';
 import { initializeLedgerDataSource } from '../src/ledger/ledger.data-source.js';
@@ -792,7 +792,7 @@ async function rawPgBatch(client: pg.PoolClient, reqs: readonly TransferRequest[
 }
 
 async function rawPg(pair: () => [string, string]): Promise<BaselineResult> {
-  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  const pool = db.pool(1);
   const client = await pool.connect();
   try {
     await rawPgBatch(

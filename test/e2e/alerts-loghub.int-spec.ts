@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { type RunningService } from '../../src/platform/service/run-service.js';
 import { type LoghubSystem, parseLoghubText } from '../../src/alerting/domain/index.js';
@@ -71,8 +70,7 @@ const sortGroups = (m: Record<string, Expected[]>): Record<string, Expected[]> =
       const end = Math.max(...lines.map((l) => l.timestamp));
       const prefix = `${uniqueName('alh')}.`;
       const db: TestDatabase = await createTestDatabase('alh');
-      const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-      pool.on('error', () => undefined); // the drop below terminates idle connections
+      const pool = db.pool(2);
       let svc: RunningService | undefined;
       try {
         await bootstrap(p, prefix);

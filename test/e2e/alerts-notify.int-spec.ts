@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { type LogLine } from '../../src/platform/schemas/generated.js';
 import { type RunningService } from '../../src/platform/service/run-service.js';
@@ -115,8 +115,7 @@ describe('alert notifications end to end (alerting + notifier, real stack)', () 
 
   beforeAll(async () => {
     db = await createTestDatabase('aln');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined);
+    pool = db.pool(2);
     p = await createTestPlatform();
     await bootstrap(p, prefix);
     const dir = mkdtempSync(join(tmpdir(), 'alerts-notify-'));

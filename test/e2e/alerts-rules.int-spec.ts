@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { type LogLine } from '../../src/platform/schemas/generated.js';
 import { type RunningService } from '../../src/platform/service/run-service.js';
@@ -102,8 +102,7 @@ describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('alr');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined);
+    pool = db.pool(2);
     p = await createTestPlatform();
     await bootstrap(p, prefix);
     writeRules(good);

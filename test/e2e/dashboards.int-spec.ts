@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import { ownerOf, SERVICES, type ServiceName } from '../../scripts/dashboards/catalog.js';
 import { DASHBOARDS, type DashboardEntry } from '../../scripts/dashboards/index.js';
 import {
@@ -123,7 +122,7 @@ suite('Grafana dashboards against a real Prometheus after a workload', () => {
   beforeAll(async () => {
     const database = await step('create the database', () => createTestDatabase('dash'));
     db = database;
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const pool = db.pool(1);
     await pool.query(apiKeysDdl());
     const apiKey = (await createApiKey(pool, { name: 'dashboards-e2e', scopes: ['admin'] })).key;
     await pool.end();

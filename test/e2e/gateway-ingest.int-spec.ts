@@ -90,8 +90,7 @@ async function decodedAll<T>(topic: string, schema: SchemaName, atLeast: number)
 
 beforeAll(async () => {
   db = await createTestDatabase('gw');
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  pool.on('error', () => undefined); // the drop at the end terminates idle connections
+  pool = db.pool(2);
   const env = {
     ...process.env,
     HTTP_PORT: '0',

@@ -65,7 +65,7 @@ function transfer(): string {
 
 beforeAll(async () => {
   db = await createTestDatabase('gw2');
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  pool = db.pool(2);
   instances.push(await start());
   // The second instance allows one browser origin (CORS is read from the environment at boot).
   process.env.CORS_ALLOWED_ORIGINS = 'https://console.example';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { loadLedgerConfig } from '../../src/ledger/ledger.config.js';
 import { ledgerAppModule } from '../../src/ledger/ledger.module.js';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
@@ -34,7 +34,7 @@ describe('ledger service: HTTP API and consumer (in-process, real stack)', () =>
 
   beforeAll(async () => {
     db = await createTestDatabase('ledgerapi');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = db.pool(2);
     const env = {
       ...process.env,
       HTTP_PORT: '0',

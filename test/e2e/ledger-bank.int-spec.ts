@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Consumer, type Producer } from 'kafkajs';
-import pg from 'pg';
+import type pg from 'pg';
 import { transferFingerprint } from '../../src/ledger/domain/fingerprint.js';
 import { parseTransferRequested } from '../../src/ledger/domain/parse-transfer-request.js';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
@@ -159,7 +159,7 @@ describe('ledger bank invariant (built service as a process, SIGKILL, real stack
 
   beforeAll(async () => {
     db = await createTestDatabase('bank');
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool = db.pool(4);
     p = await createTestPlatform();
   });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { physicalTopic, TOPICS } from '../../src/platform/messaging/topics.js';
 import { type CommentAnalyzed } from '../../src/platform/schemas/generated.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -45,8 +45,7 @@ describe('sentiment service as a process (worker threads, real stack)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('sentproc');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined); // the drop at the end terminates idle connections
+    pool = db.pool(2);
     p = await createTestPlatform();
   });
 

@@ -47,8 +47,7 @@ describe('sentiment service (in-process, real stack)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('sentiment');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined); // the drop at the end terminates idle connections
+    pool = db.pool(2);
     const env = {
       ...process.env,
       HTTP_PORT: '0',

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { physicalTopic, TOPICS } from '../../src/platform/messaging/topics.js';
 import {
@@ -126,8 +126,7 @@ describe('trace context through every stream (services as processes, real stack)
 
   beforeAll(async () => {
     db = await createTestDatabase('trc');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    pool.on('error', () => undefined); // the drop at the end terminates idle connections
+    pool = db.pool(2);
     p = await createTestPlatform();
     await bootstrap(p, prefix);
     collector = await new OtlpCollector().start();

@@ -57,7 +57,7 @@ describe('service baseline (real Kafka, registry, PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('svc');
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = db.pool(2);
     process.env.JWT_SECRET = jwtSecret;
     const config = loadServiceConfig(
       { ...process.env, HTTP_PORT: '0', DATABASE_URL: db.url, KAFKA_TOPIC_PREFIX: prefix },

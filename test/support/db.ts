@@ -11,6 +11,11 @@ export const adminDatabaseUrl =
 export interface TestDatabase {
   readonly url: string;
   readonly name: string;
+  /**
+   * A connection pool on this database that ignores errors of idle clients: `drop` terminates
+   * every connection (WITH FORCE), and an idle client's 57P01 must not fail the suite.
+   */
+  pool(max?: number): pg.Pool;
   drop(): Promise<void>;
 }
 
@@ -29,6 +34,11 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
   return {
     url: url.toString(),
     name,
+    pool(max = 2): pg.Pool {
+      const pool = new pg.Pool({ connectionString: url.toString(), max });
+      pool.on('error', () => undefined);
+      return pool;
+    },
     async drop(): Promise<void> {
       const c = new pg.Client({ connectionString: adminDatabaseUrl });
       await c.connect();

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
 import { migrate, type Migration } from './migrations.js';
 
@@ -22,8 +22,7 @@ describe('schema migrations on real PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('migrations');
-    pool = new pg.Pool({ connectionString: db.url, max: 6 });
-    pool.on('error', () => undefined); // the drop at the end terminates idle connections
+    pool = db.pool(6);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import avro from 'avsc';
-import pg from 'pg';
+import type pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
 import {
   createTestPlatform,
@@ -43,7 +43,7 @@ describe('batch consumer on the real broker and registry', () => {
   beforeAll(async () => {
     p = await createTestPlatform();
     db = await createTestDatabase('msg');
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool = db.pool(4);
     await pool.query(
       'CREATE TABLE deliveries (event_id text NOT NULL, pid int NOT NULL, msg_offset bigint NOT NULL)',
     );

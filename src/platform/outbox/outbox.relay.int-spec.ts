@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
 import {
@@ -44,8 +44,7 @@ describe('outbox relay on real PostgreSQL and Kafka', () => {
   beforeAll(async () => {
     p = await createTestPlatform();
     db = await createTestDatabase('outbox');
-    pool = new pg.Pool({ connectionString: db.url, max: 12 });
-    pool.on('error', () => undefined); // the drop at the end terminates idle connections
+    pool = db.pool(12);
     await pool.query(outboxTableDdl('svc'));
     await pool.query(outboxEncodedValueDdl('svc'));
     await pool.query(outboxRetryIndexDdl('svc'));
