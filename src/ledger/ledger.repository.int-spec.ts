@@ -13,6 +13,7 @@ import {
 } from './domain/transfer.js';
 import { initializeLedgerDataSource, type LedgerDatabaseConfig } from './ledger.data-source.js';
 import { LedgerInputError, LedgerRepository, LedgerStoreError } from './ledger.repository.js';
+import { LEDGER_MIGRATIONS } from './migrations/index.js';
 import { pgArray } from './pg-array.js';
 import { expiryEventId, outcomeEventId } from './transfer-events.js';
 
@@ -129,6 +130,7 @@ describe('LedgerRepository (PostgreSQL)', () => {
         'CreateLedgerTables1795368000000',
         'OutboxAutovacuum1795368100000',
         'OutboxEncodedValue1795368200000',
+        'OutboxRetryIndex1795368300000',
       ]);
       const tables = await dataSource.query<Array<{ table_name: string }>>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'ledger'
@@ -157,16 +159,15 @@ describe('LedgerRepository (PostgreSQL)', () => {
         const runs = await first.query<Array<{ n: number }>>(
           'SELECT count(*)::int AS n FROM ledger.typeorm_migrations',
         );
-        expect(runs[0]?.n).toBe(3);
-        await first.undoLastMigration();
-        await first.undoLastMigration();
-        await first.undoLastMigration();
+        const all = LEDGER_MIGRATIONS.length;
+        expect(runs[0]?.n).toBe(all);
+        for (let i = 0; i < all; i++) await first.undoLastMigration();
         const left = await first.query<Array<{ n: number }>>(
           `SELECT count(*)::int AS n FROM information_schema.tables
             WHERE table_schema = 'ledger' AND table_name <> 'typeorm_migrations'`,
         );
         expect(left[0]?.n).toBe(0);
-        expect(await first.runMigrations()).toHaveLength(3);
+        expect(await first.runMigrations()).toHaveLength(all);
         await Promise.all(sources.map((s) => s.destroy()));
       } finally {
         await fresh.drop();
