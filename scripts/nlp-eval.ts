@@ -15,7 +15,7 @@ import path from 'node:path';
 
 import { analyze } from '../src/sentiment/domain/analyze.js';
 import { loadModel, type ModelArtifact } from '../src/sentiment/domain/model.js';
-import { CV_FOLDS, HYPERPARAMETERS, SEED, UCI_WEIGHT } from './nlp/config.js';
+import { CV_FOLDS, EMBEDDING_VOCABULARY, HYPERPARAMETERS, SEED, UCI_WEIGHT } from './nlp/config.js';
 import { crossValidate, evaluateArtifact, prepareCorpus, type EvalResult } from './nlp/cv.js';
 import {
   loadSentiment140,
@@ -25,6 +25,7 @@ import {
   type LabelledText,
   type UciSet,
 } from './nlp/data.js';
+import { loadEmbeddings } from './nlp/embeddings.js';
 import { buildLexicons } from './nlp/lexicons.js';
 import { formatMarkdown } from './nlp/format.js';
 import { binaryMetrics, fmt } from './nlp/metrics.js';
@@ -94,7 +95,13 @@ function rulesOnly(artifact: ModelArtifact, texts: readonly LabelledText[]): num
     ...artifact,
     hyperParameters: { ...artifact.hyperParameters, useRules: true },
   });
-  const ruleModel = { ...model, weights: new Map<string, number>(), bias: 0, ruleWeight: 1 };
+  const ruleModel = {
+    ...model,
+    weights: new Map<string, number>(),
+    wordScores: undefined,
+    bias: 0,
+    ruleWeight: 1,
+  };
   const predicted = texts.map((t) => (analyze(ruleModel, t.text).score >= 0 ? 1 : 0));
   return binaryMetrics(
     texts.map((t) => t.label),
@@ -145,7 +152,11 @@ async function main(): Promise<number> {
     const uci = {} as Record<UciSet, LabelledText[]>;
     for (const set of UCI_SETS) uci[set] = loadUci(uciDir(), set);
     const corpus = { s140: loadSentiment140(s140Dir), uci };
-    const prepared = prepareCorpus(corpus, lexicons, HYPERPARAMETERS);
+    const embedding =
+      (HYPERPARAMETERS.embedding ?? 'off') !== 'off'
+        ? loadEmbeddings(EMBEDDING_VOCABULARY).table
+        : undefined;
+    const prepared = prepareCorpus(corpus, lexicons, HYPERPARAMETERS, embedding);
     for (const set of UCI_SETS) {
       console.log(`cross-validating UCI ${set} (${CV_FOLDS} folds, retrained per fold)…`);
       rows.push({

@@ -14,7 +14,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { type ModelArtifact } from '../src/sentiment/domain/model.js';
-import { CV_FOLDS, HYPERPARAMETERS, MODEL_SEMVER, SEED, UCI_WEIGHT } from './nlp/config.js';
+import {
+  CV_FOLDS,
+  EMBEDDING_VOCABULARY,
+  HYPERPARAMETERS,
+  MODEL_SEMVER,
+  SEED,
+  UCI_WEIGHT,
+} from './nlp/config.js';
 import {
   crossValidate,
   prepareCorpus,
@@ -23,6 +30,7 @@ import {
   type EvalResult,
 } from './nlp/cv.js';
 import { loadSentiment140, loadUci, UCI_SETS, type UciSet } from './nlp/data.js';
+import { EMBEDDING_FILE, loadEmbeddings, type EmbeddingSource } from './nlp/embeddings.js';
 import { buildLexicons } from './nlp/lexicons.js';
 import { formatMarkdown } from './nlp/format.js';
 import { fmt } from './nlp/metrics.js';
@@ -56,7 +64,16 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const select = flag(argv, 'select');
+  const embeddingOn = (HYPERPARAMETERS.embedding ?? 'off') !== 'off';
   const lexicons = buildLexicons();
+  let embedding: EmbeddingSource | undefined;
+  if (select || embeddingOn) {
+    embedding = loadEmbeddings(EMBEDDING_VOCABULARY);
+    log(
+      `word vectors: ${embedding.table.vectors.size} words × ${embedding.table.dimensions} (${EMBEDDING_FILE})`,
+    );
+  }
   const uci = {} as Record<UciSet, Corpus['s140']>;
   for (const set of UCI_SETS) uci[set] = loadUci(uciDir(), set);
   const corpus: Corpus = { s140: loadSentiment140(s140Dir), uci };
@@ -67,7 +84,7 @@ async function main(): Promise<number> {
   mkdirSync(MODELS_DIR, { recursive: true });
   const selectionFile = path.join(MODELS_DIR, 'selection.json');
   let selection: SelectionResult | undefined;
-  if (flag(argv, 'select')) {
+  if (select) {
     log('hyper-parameter search (leave-one-domain-out on the training data)');
     const reuse =
       flag(argv, 'reuse') && existsSync(selectionFile)
@@ -75,11 +92,11 @@ async function main(): Promise<number> {
             JSON.parse(readFileSync(selectionFile, 'utf8')) as SelectionResult,
           )
         : [];
-    selection = selectHyperParameters(corpus, lexicons.data, log, reuse);
+    selection = selectHyperParameters(corpus, lexicons.data, log, reuse, embedding?.table);
     writeFileSync(selectionFile, `${JSON.stringify(selection, null, 1)}\n`);
     const b = selection.best;
     log(
-      `best: ${b.estimator} nbL2=${b.nbL2} l2=${b.l2} uciWeight=${b.uciWeight} bigrams=${b.bigrams} stems=${b.stems ?? 'off'} window=${b.negationWindow} mean=${b.mean}`,
+      `best: ${b.estimator} nbL2=${b.nbL2} l2=${b.l2} uciWeight=${b.uciWeight} bigrams=${b.bigrams} stems=${b.stems ?? 'off'} window=${b.negationWindow} embedding=${b.embedding ?? 'off'}×${b.embeddingScale ?? 1} mean=${b.mean}`,
     );
     if (
       b.estimator !== HYPERPARAMETERS.estimator ||
@@ -88,7 +105,10 @@ async function main(): Promise<number> {
       b.uciWeight !== UCI_WEIGHT ||
       b.bigrams !== HYPERPARAMETERS.bigrams ||
       (b.stems ?? 'off') !== HYPERPARAMETERS.stems ||
-      b.negationWindow !== HYPERPARAMETERS.negationWindow
+      b.negationWindow !== HYPERPARAMETERS.negationWindow ||
+      (b.embedding ?? 'off') !== (HYPERPARAMETERS.embedding ?? 'off') ||
+      ((b.embedding ?? 'off') !== 'off' &&
+        (b.embeddingScale ?? 1) !== (HYPERPARAMETERS.embeddingScale ?? 1))
     ) {
       console.warn(
         'note: the best setting differs from scripts/nlp/config.ts; update it and retrain.',
@@ -99,10 +119,15 @@ async function main(): Promise<number> {
   }
 
   log('preparing features');
-  const prepared = prepareCorpus(corpus, lexicons.data, HYPERPARAMETERS);
-  const set = new TrainingSet().add(prepared.s140, corpus.s140, 1);
+  const prepared = prepareCorpus(corpus, lexicons.data, HYPERPARAMETERS, embedding?.table);
+  const set = new TrainingSet(prepared.embedding).add(prepared.s140, corpus.s140, 1);
   for (const u of UCI_SETS) set.add(prepared.uci[u], corpus.uci[u], UCI_WEIGHT);
   log(`training on ${set.docs.length} examples`);
+  // The vectors' provenance, recorded in the artifact and on the model card.
+  const wordVectors =
+    embeddingOn && embedding !== undefined
+      ? { file: embedding.file, sha256: embedding.sha256, words: embedding.table.vectors.size }
+      : undefined;
   const trained = set.train(lexicons.data, HYPERPARAMETERS, 'pending');
   const artifact: ModelArtifact = {
     ...trained,
@@ -116,6 +141,7 @@ async function main(): Promise<number> {
         },
         uci: Object.fromEntries(UCI_SETS.map((u) => [u, uci[u].length])),
         lexicons: lexicons.files,
+        ...(wordVectors !== undefined ? { wordVectors } : {}),
       },
       ...trained.training,
     },
@@ -179,6 +205,9 @@ async function main(): Promise<number> {
       uci: { amazon: uci.amazon.length, imdb: uci.imdb.length, yelp: uci.yelp.length },
     },
     lexiconFiles: lexicons.files,
+    ...(wordVectors !== undefined && embedding !== undefined
+      ? { wordVectors: { ...wordVectors, dimensions: embedding.table.dimensions } }
+      : {}),
     ...(cv !== undefined ? { cv } : {}),
     ...(selection !== undefined ? { selection } : {}),
     ...(evalSection !== undefined ? { evalSection } : {}),

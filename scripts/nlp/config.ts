@@ -2,7 +2,7 @@ import { type HyperParameters } from '../../src/sentiment/domain/model.js';
 import { DEFAULT_NEUTRAL_POLICY } from '../../src/sentiment/domain/train.js';
 
 /** Semantic version of the model; bump on any change to data, features or hyper-parameters. */
-export const MODEL_SEMVER = '1.0.0';
+export const MODEL_SEMVER = '1.1.0';
 
 /** Seed of every random choice (fold assignment). Training itself is exact, not stochastic. */
 export const SEED = 20_240_611;
@@ -24,6 +24,8 @@ export const HYPERPARAMETERS: HyperParameters = {
   estimator: 'average',
   nbL2: 1e-4,
   useRules: true,
+  embedding: 'flip',
+  embeddingScale: 1,
   pruneBelow: 0.01,
   maxIterations: 300,
 };
@@ -39,7 +41,9 @@ export const NEUTRAL_POLICY = DEFAULT_NEUTRAL_POLICY;
  * the average of LR and NB-LR) × NB-LR's l2; then Porter-stemmed
  * unigrams added to, or replacing, the surface unigrams, each at the chosen penalty and at the
  * next one up (stems add features per word, which weakens the effective penalty; the value is
- * used for LR and NB-LR alike); then UCI weights beyond the edge of the first grid.
+ * used for LR and NB-LR alike); then UCI weights beyond the edge of the first grid; then the
+ * word-embedding block ('plain' and 'flip' at scale 1; for the better one, a larger feature scale,
+ * and a stronger sparse penalty, used for LR and NB-LR alike).
  */
 export const SELECTION_GRID = {
   l2: [3e-5, 1e-4, 3e-4, 1e-3],
@@ -51,4 +55,14 @@ export const SELECTION_GRID = {
   stems: ['add', 'replace'],
   stemsL2: [1e-4, 3e-4],
   uciWeightBeyond: [50],
+  embedding: ['plain', 'flip'],
+  embeddingScale: [3],
+  embeddingSparseL2: [3e-4],
 } as const;
+
+/**
+ * Words of the embedding vocabulary: the most frequent entries of the vector file that are
+ * single words and not stop words (scripts/nlp/embeddings.ts). Fixed by artifact size (one
+ * scalar per word), not tuned.
+ */
+export const EMBEDDING_VOCABULARY = 100_000;

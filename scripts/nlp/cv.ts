@@ -8,6 +8,7 @@ import {
 import {
   prepareDocs,
   trainPrepared,
+  type EmbeddingTable,
   type LexiconData,
   type PreparedDoc,
 } from '../../src/sentiment/domain/train.js';
@@ -23,6 +24,8 @@ export interface Corpus {
 export interface PreparedCorpus {
   s140: PreparedDoc[];
   uci: Record<UciSet, PreparedDoc[]>;
+  /** The word vectors the documents' embedding means were computed from (when enabled). */
+  embedding?: EmbeddingTable;
 }
 
 export interface EvalResult extends BinaryMetrics {
@@ -35,14 +38,20 @@ export interface EvalResult extends BinaryMetrics {
 export function prepareCorpus(
   corpus: Corpus,
   lexicons: LexiconData,
-  hyper: Pick<HyperParameters, 'bigrams' | 'stems' | 'negationWindow' | 'contrastFeatures'>,
+  hyper: Pick<
+    HyperParameters,
+    'bigrams' | 'stems' | 'negationWindow' | 'contrastFeatures' | 'embedding'
+  >,
+  embedding?: EmbeddingTable,
 ): PreparedCorpus {
+  const table = (hyper.embedding ?? 'off') === 'off' ? undefined : embedding;
   const uci = {} as Record<UciSet, PreparedDoc[]>;
   for (const set of UCI_SETS) {
     uci[set] = prepareDocs(
       corpus.uci[set].map((x) => x.text),
       lexicons,
       hyper,
+      table,
     );
   }
   return {
@@ -50,8 +59,10 @@ export function prepareCorpus(
       corpus.s140.map((x) => x.text),
       lexicons,
       hyper,
+      table,
     ),
     uci,
+    ...(table !== undefined ? { embedding: table } : {}),
   };
 }
 
@@ -60,6 +71,9 @@ export class TrainingSet {
   readonly docs: PreparedDoc[] = [];
   readonly labels: number[] = [];
   readonly weights: number[] = [];
+
+  /** `embedding`: the vectors the documents were prepared with (folded into the artifact). */
+  constructor(private readonly embedding?: EmbeddingTable) {}
 
   add(
     docs: readonly PreparedDoc[],
@@ -80,10 +94,15 @@ export class TrainingSet {
   }
 
   train(lexicons: LexiconData, hyper: HyperParameters, modelVersion: string): ModelArtifact {
-    return trainPrepared(this.docs, this.labels, this.weights, lexicons, hyper, {
-      modelVersion,
-      neutral: NEUTRAL_POLICY,
-    });
+    return trainPrepared(
+      this.docs,
+      this.labels,
+      this.weights,
+      lexicons,
+      hyper,
+      { modelVersion, neutral: NEUTRAL_POLICY },
+      this.embedding,
+    );
   }
 }
 
@@ -162,7 +181,7 @@ export function crossValidate(
   const languages = new Array<Language>(texts.length).fill('en');
   let neutral = 0;
   for (let f = 0; f < k; f++) {
-    const set = new TrainingSet();
+    const set = new TrainingSet(prepared.embedding);
     set.add(prepared.s140, corpus.s140, 1, target === 's140' ? (i) => folds[i] !== f : undefined);
     for (const u of UCI_SETS) {
       set.add(
@@ -202,7 +221,7 @@ export function leaveOneDomainOut(
 ): Record<'s140' | UciSet, number> {
   const out = {} as Record<'s140' | UciSet, number>;
   for (const held of UCI_SETS) {
-    const set = new TrainingSet().add(prepared.s140, corpus.s140, 1);
+    const set = new TrainingSet(prepared.embedding).add(prepared.s140, corpus.s140, 1);
     for (const u of UCI_SETS) if (u !== held) set.add(prepared.uci[u], corpus.uci[u], uciWeight);
     out[held] = evaluateArtifact(
       set.train(lexicons, hyper, `lodo-${held}`),
@@ -214,7 +233,12 @@ export function leaveOneDomainOut(
     5,
     seed,
   );
-  const set = new TrainingSet().add(prepared.s140, corpus.s140, 1, (i) => folds[i] !== 0);
+  const set = new TrainingSet(prepared.embedding).add(
+    prepared.s140,
+    corpus.s140,
+    1,
+    (i) => folds[i] !== 0,
+  );
   for (const u of UCI_SETS) set.add(prepared.uci[u], corpus.uci[u], uciWeight);
   out.s140 = evaluateArtifact(
     set.train(lexicons, hyper, 'lodo-s140'),

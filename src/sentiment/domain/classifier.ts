@@ -1,3 +1,4 @@
+import { forEachEmbedded } from './embedding.js';
 import { featurize } from './features.js';
 import { type Language } from './language.js';
 import { type SentimentModel } from './model.js';
@@ -106,7 +107,8 @@ function decide(
 
 /**
  * English: the hybrid. Log-odds = bias + Σ sparse feature weights (unigrams with negation
- * marking, bigrams) + ruleWeight · rule compound (lexicon with negation, intensifiers, "but",
+ * marking, bigrams) + mean of the words' embedding scalars (when the model has them) +
+ * ruleWeight · rule compound (lexicon with negation, intensifiers, "but",
  * caps, "!!!", emoji). Portuguese: the Portuguese lexicon through the same rules, calibrated by
  * a logistic fit of the rules on the English training data. Other languages: emoji and
  * emoticons only.
@@ -129,6 +131,26 @@ export function classifyTokens(
       logit += w;
       const at = features.tokenOf[k] ?? 0;
       tokenWeight[at] = (tokenWeight[at] ?? 0) + w;
+    }
+    const scores = model.wordScores;
+    if (scores !== undefined) {
+      // Embedding block, folded: the mean of the found words' scalars (one lookup per token).
+      const picked: number[] = [];
+      const n = forEachEmbedded(
+        tokens,
+        negated,
+        model.hyperParameters.embedding ?? 'off',
+        (norm) => scores.get(norm),
+        (index, s, sign) => {
+          picked.push(index, sign * s);
+        },
+      );
+      for (let p = 0; p < picked.length; p += 2) {
+        const at = picked[p] ?? 0;
+        const w = (picked[p + 1] ?? 0) / n;
+        logit += w;
+        tokenWeight[at] = (tokenWeight[at] ?? 0) + w;
+      }
     }
     if (model.hyperParameters.useRules) {
       logit += model.ruleWeight * rules.compound;

@@ -2,7 +2,7 @@
  * Sentiment domain: pure, synchronous, no I/O. Load the model once per worker, then call
  * `analyze` per comment:
  *
- *   const model = loadModel(readFileSync('models/sentiment-1.0.0.json', 'utf8'));
+ *   const model = loadModel(readFileSync('models/sentiment-1.1.0.json', 'utf8'));
  *   const result = analyze(model, text);            // hot path, ~15k short texts/s per core
  *   const full = analyze(model, text, { linguistics: true }); // + POS, lemmas, entities (slow)
  */

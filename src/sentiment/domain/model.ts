@@ -1,3 +1,4 @@
+import { type EmbeddingMode } from './embedding.js';
 import { type FeatureOptions, type StemMode } from './features.js';
 import { AFTER_CONTRAST, BEFORE_CONTRAST, buildStemIndex, type RuleLexicon } from './rules.js';
 import { LANGUAGE_WORDS } from './word-lists.js';
@@ -31,6 +32,16 @@ export interface HyperParameters {
   nbL2: number;
   /** Feed the lexicon-rule compound score to the model as a feature (the hybrid). */
   useRules: boolean;
+  /**
+   * Mean-of-word-vectors block (see embedding.ts): 'off', 'plain' or 'flip' (negated words enter
+   * negated). Absent in artifacts written before the option existed: 'off'.
+   */
+  embedding?: EmbeddingMode;
+  /**
+   * Training-time only: the block's features are multiplied by this before fitting, which
+   * divides its effective L2 penalty by its square (default 1).
+   */
+  embeddingScale?: number;
   /** Weights smaller than this in magnitude are pruned from the artifact. */
   pruneBelow: number;
   maxIterations: number;
@@ -55,6 +66,12 @@ export interface ModelArtifact {
     ruleWeight: number;
     /** Sparse feature weights (see features.ts for the keys). */
     weights: Record<string, number>;
+    /**
+     * The embedding block folded into one scalar per word (w · v_word); the block adds the mean
+     * of the scalars of the comment's words found here. Present iff hyperParameters.embedding is
+     * 'plain' or 'flip'.
+     */
+    wordScores?: Record<string, number>;
   };
   /**
    * Logistic calibration of the rules alone, fitted on the English training data:
@@ -81,6 +98,8 @@ export interface SentimentModel {
   readonly bias: number;
   readonly ruleWeight: number;
   readonly weights: ReadonlyMap<string, number>;
+  /** Folded embedding block: word → scalar (undefined when the model has none). */
+  readonly wordScores: ReadonlyMap<string, number> | undefined;
   readonly ruleCalibration: Readonly<{ slope: number; intercept: number }>;
   readonly en: RuleLexicon;
   readonly pt: RuleLexicon;
@@ -180,6 +199,7 @@ export function loadModel(artifact: unknown): SentimentModel {
     estimator: hp.estimator === 'nblr' || hp.estimator === 'average' ? hp.estimator : 'lr',
     nbL2: typeof hp.nbL2 === 'number' ? hp.nbL2 : numberAt(hp, 'l2', 'hyperParameters'),
     useRules: hp.useRules === true,
+    embedding: hp.embedding === 'plain' || hp.embedding === 'flip' ? hp.embedding : 'off',
     pruneBelow: numberAt(hp, 'pruneBelow', 'hyperParameters'),
     maxIterations: numberAt(hp, 'maxIterations', 'hyperParameters'),
   };
@@ -187,6 +207,16 @@ export function loadModel(artifact: unknown): SentimentModel {
   const english = section(a, 'english');
   const calibration = section(a, 'ruleCalibration');
   const lex = section(a, 'lexicons');
+  let wordScores: Map<string, number> | undefined;
+  if (hyperParameters.embedding !== 'off') {
+    if (english.wordScores === undefined) {
+      throw new ModelLoadError(
+        `english.wordScores is required when hyperParameters.embedding is ${String(hyperParameters.embedding)}`,
+      );
+    }
+    wordScores = numberMap(english.wordScores, 'english.wordScores');
+  }
+  if (typeof hp.embeddingScale === 'number') hyperParameters.embeddingScale = hp.embeddingScale;
   return {
     version: a.modelVersion,
     hyperParameters,
@@ -197,6 +227,7 @@ export function loadModel(artifact: unknown): SentimentModel {
     bias: numberAt(english, 'bias', 'english'),
     ruleWeight: numberAt(english, 'ruleWeight', 'english'),
     weights: numberMap(english.weights, 'english.weights'),
+    wordScores,
     ruleCalibration: {
       slope: numberAt(calibration, 'slope', 'ruleCalibration'),
       intercept: numberAt(calibration, 'intercept', 'ruleCalibration'),

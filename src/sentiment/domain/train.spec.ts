@@ -72,6 +72,46 @@ describe('trainModel', () => {
     expect(analyze(model, 'loving the case', { language: 'en' }).score).toBeGreaterThan(0);
   });
 
+  it('trains the embedding block and serves it folded into one scalar per word', () => {
+    // Two-dimensional toy vectors: dimension 0 is "liking", dimension 1 is "disliking".
+    const vector = (x: number, y: number): Float32Array => Float32Array.from([x, y]);
+    const table = {
+      dimensions: 2,
+      vectors: new Map([
+        ['love', vector(1, 0)],
+        ['excellent', vector(0.9, 0.1)],
+        ['hate', vector(0, 1)],
+        ['awful', vector(0.1, 0.9)],
+        ['phone', vector(0.5, 0.5)],
+        // Never seen in training: only their vectors can score them.
+        ['wonderful', vector(0.95, 0.05)],
+        ['dreadful', vector(0.05, 0.95)],
+      ]),
+    };
+    const artifact = trainModel(
+      EXAMPLES,
+      LEXICONS,
+      { ...HYPER, embedding: 'flip' },
+      { modelVersion: 't' },
+      table,
+    );
+    const scores = artifact.english.wordScores ?? {};
+    expect(Object.keys(scores).sort()).toEqual([...table.vectors.keys()].sort());
+    expect(scores.wonderful).toBeGreaterThan(0);
+    expect(scores.dreadful).toBeLessThan(0);
+    const model = loadModel(artifact);
+    const score = (text: string): number => analyze(model, text, { language: 'en' }).score;
+    expect(score('wonderful')).toBeGreaterThan(score('dreadful'));
+    // 'flip': inside a negation scope the word's scalar counts negated.
+    expect(score('not wonderful')).toBeLessThan(score('wonderful'));
+    // Without the table, an embedding model cannot be trained; without its scores, not loaded.
+    expect(() =>
+      trainModel(EXAMPLES, LEXICONS, { ...HYPER, embedding: 'plain' }, { modelVersion: 't' }),
+    ).toThrow(/embedding/);
+    const { wordScores: _scores, ...english } = artifact.english;
+    expect(() => loadModel({ ...artifact, english })).toThrow(ModelLoadError);
+  });
+
   it('prunes small weights', () => {
     const pruned = trainModel(
       EXAMPLES,

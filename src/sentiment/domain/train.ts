@@ -1,3 +1,4 @@
+import { forEachEmbedded, type EmbeddingMode } from './embedding.js';
 import { featurize } from './features.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import {
@@ -42,12 +43,25 @@ export interface PreparedDoc {
   values: readonly number[];
   /** Rule compound score in [-1, 1]. */
   compound: number;
+  /** Mean word vector (embedding block; zeros when no word has a vector), when enabled. */
+  dense?: Float32Array;
+}
+
+/**
+ * Pre-trained word vectors for the embedding block (training only: the artifact carries the
+ * fitted block folded into one scalar per word). Every vector has `dimensions` entries.
+ */
+export interface EmbeddingTable {
+  dimensions: number;
+  vectors: ReadonlyMap<string, Float32Array>;
 }
 
 export interface FitResult {
   bias: number;
   ruleWeight: number;
   weights: Map<string, number>;
+  /** Weights of the embedding block on the unscaled mean vector (empty when off). */
+  dense: Float64Array;
   iterations: number;
   loss: number;
   vocabularySize: number;
@@ -63,6 +77,8 @@ export const DEFAULT_HYPERPARAMETERS: HyperParameters = {
   estimator: 'lr',
   nbL2: 3e-4,
   useRules: true,
+  embedding: 'off',
+  embeddingScale: 1,
   pruneBelow: 0.01,
   maxIterations: 300,
 };
@@ -82,23 +98,56 @@ export function ruleLexiconOf(data: LexiconData, language: 'en' | 'pt'): RuleLex
   return { words, phrases: toMap(data.enPhrases), stems: buildStemIndex(words) };
 }
 
-/** Text → features and rule score, exactly as `analyze` computes them for English. */
+/** Mean of the (signed) vectors of the words that have one, as `forEachEmbedded` picks them. */
+function meanVector(
+  tokens: Parameters<typeof forEachEmbedded>[0],
+  negated: Uint8Array,
+  mode: EmbeddingMode,
+  table: EmbeddingTable,
+): Float32Array {
+  const sum = new Float64Array(table.dimensions);
+  const n = forEachEmbedded(
+    tokens,
+    negated,
+    mode,
+    (norm) => table.vectors.get(norm),
+    (_, v, sign) => {
+      for (let d = 0; d < sum.length; d++) sum[d] = (sum[d] ?? 0) + sign * (v[d] ?? 0);
+    },
+  );
+  const out = new Float32Array(table.dimensions);
+  if (n > 0) for (let d = 0; d < out.length; d++) out[d] = (sum[d] ?? 0) / n;
+  return out;
+}
+
+/**
+ * Text → features and rule score, exactly as `analyze` computes them for English. With an
+ * embedding mode other than 'off', `embedding` must be given: each document also gets its mean
+ * word vector.
+ */
 export function prepareDocs(
   texts: readonly string[],
   lexicons: LexiconData,
   hyper: Pick<HyperParameters, 'bigrams' | 'negationWindow' | 'contrastFeatures'> & {
     stems?: HyperParameters['stems'];
+    embedding?: EmbeddingMode;
   },
+  embedding?: EmbeddingTable,
 ): PreparedDoc[] {
   const en = ruleLexiconOf(lexicons, 'en');
   const emoji = toMap(lexicons.emoji);
   const options = featureOptionsOf(hyper);
+  const mode = hyper.embedding ?? 'off';
+  if (mode !== 'off' && embedding === undefined) {
+    throw new Error(`embedding mode ${mode} needs an embedding table`);
+  }
   return texts.map((raw) => {
     const tokens = tokenize(sanitizeText(raw).text);
     const { negated } = findNegation(tokens, 'en', hyper.negationWindow);
     const { keys, values } = featurize(tokens, negated, options);
     const { compound } = scoreRules(tokens, negated, 'en', en, emoji);
-    return { keys, values, compound };
+    if (mode === 'off' || embedding === undefined) return { keys, values, compound };
+    return { keys, values, compound, dense: meanVector(tokens, negated, mode, embedding) };
   });
 }
 
@@ -122,6 +171,8 @@ export function fitPrepared(
   sampleWeights: ArrayLike<number>,
   hyper: Pick<HyperParameters, 'l2' | 'minDf' | 'useRules' | 'maxIterations'> & {
     nbScaling: boolean;
+    embedding?: EmbeddingMode;
+    embeddingScale?: number;
   },
 ): FitResult {
   const df = new Map<string, number>();
@@ -175,6 +226,16 @@ export function fitPrepared(
     for (let p = 0; p < vals.length; p++) vals[p] = (vals[p] ?? 0) * (ratio[cols[p] ?? 0] ?? 1);
   }
   const n = docs.length;
+  // Embedding block: dense columns [2, 2 + D), scaled, never NB-scaled (values are signed).
+  const D = (hyper.embedding ?? 'off') === 'off' ? 0 : (docs[0]?.dense?.length ?? 0);
+  const scale = hyper.embeddingScale ?? 1;
+  const dense = new Float64Array(n * D);
+  for (let i = 0; i < n && D > 0; i++) {
+    const v = docs[i]?.dense;
+    if (v?.length !== D) throw new Error(`document ${i} has no ${D}-d embedding mean`);
+    for (let d = 0; d < D; d++) dense[i * D + d] = scale * (v[d] ?? 0);
+  }
+  const S = 2 + D;
   const y = new Float64Array(n);
   const c = new Float64Array(n);
   const r = new Float64Array(n);
@@ -186,7 +247,7 @@ export function fitPrepared(
     r[i] = hyper.useRules ? (docs[i]?.compound ?? 0) : 0;
   }
   const l2 = hyper.l2;
-  // Parameters: [bias, ruleWeight, w_0 .. w_{V-1}].
+  // Parameters: [bias, ruleWeight, e_0 .. e_{D-1}, w_0 .. w_{V-1}].
   const objective = (x: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
@@ -194,9 +255,11 @@ export function fitPrepared(
     const rw = x[1] ?? 0;
     for (let i = 0; i < n; i++) {
       let z = b + rw * (r[i] ?? 0);
+      const base = i * D;
+      for (let d = 0; d < D; d++) z += (x[2 + d] ?? 0) * (dense[base + d] ?? 0);
       const end = offsets[i + 1] ?? 0;
       for (let p = offsets[i] ?? 0; p < end; p++)
-        z += (x[2 + (cols[p] ?? 0)] ?? 0) * (vals[p] ?? 0);
+        z += (x[S + (cols[p] ?? 0)] ?? 0) * (vals[p] ?? 0);
       const yi = y[i] ?? 0;
       const ci = (c[i] ?? 0) / cTotal;
       loss += ci * softplus(-yi * z);
@@ -204,12 +267,13 @@ export function fitPrepared(
       const dz = -ci * yi * sigmoid(-yi * z);
       grad[0] = (grad[0] ?? 0) + dz;
       grad[1] = (grad[1] ?? 0) + dz * (r[i] ?? 0);
+      for (let d = 0; d < D; d++) grad[2 + d] = (grad[2 + d] ?? 0) + dz * (dense[base + d] ?? 0);
       for (let p = offsets[i] ?? 0; p < end; p++) {
-        const j = 2 + (cols[p] ?? 0);
+        const j = S + (cols[p] ?? 0);
         grad[j] = (grad[j] ?? 0) + dz * (vals[p] ?? 0);
       }
     }
-    for (let j = 1; j < V + 2; j++) {
+    for (let j = 1; j < V + S; j++) {
       const w = x[j] ?? 0;
       loss += 0.5 * l2 * w * w;
       grad[j] = (grad[j] ?? 0) + l2 * w;
@@ -217,17 +281,20 @@ export function fitPrepared(
     if (!hyper.useRules) grad[1] = 0;
     return loss;
   };
-  const result = minimizeLbfgs(objective, new Float64Array(V + 2), {
+  const result = minimizeLbfgs(objective, new Float64Array(V + S), {
     maxIterations: hyper.maxIterations,
     tolerance: 1e-9,
     memory: 10,
   });
   const weights = new Map<string, number>();
-  vocab.forEach((k, i) => weights.set(k, (result.x[2 + i] ?? 0) * (ratio[i] ?? 1)));
+  vocab.forEach((k, i) => weights.set(k, (result.x[S + i] ?? 0) * (ratio[i] ?? 1)));
+  const denseWeights = new Float64Array(D);
+  for (let d = 0; d < D; d++) denseWeights[d] = (result.x[2 + d] ?? 0) * scale;
   return {
     bias: result.x[0] ?? 0,
     ruleWeight: result.x[1] ?? 0,
     weights,
+    dense: denseWeights,
     iterations: result.iterations,
     loss: result.value,
     vocabularySize: V,
@@ -256,6 +323,7 @@ export function fitEstimator(
     bias: (a.bias + b.bias) / 2,
     ruleWeight: (a.ruleWeight + b.ruleWeight) / 2,
     weights,
+    dense: a.dense.map((w, d) => (w + (b.dense[d] ?? 0)) / 2),
     iterations: a.iterations + b.iterations,
     loss: (a.loss + b.loss) / 2,
     vocabularySize: a.vocabularySize,
@@ -317,18 +385,42 @@ export interface TrainMeta {
   training?: Record<string, unknown>;
 }
 
-/** Packs a fit, the rule calibration and the lexicons into an artifact (pruned, rounded, sorted). */
+/**
+ * The embedding block folded into one scalar per word of the table: s = w · v (rounded like the
+ * weights, never pruned: a word's presence counts in the mean's denominator).
+ */
+export function foldEmbedding(dense: Float64Array, table: EmbeddingTable): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [word, v] of table.vectors) {
+    let s = 0;
+    for (let d = 0; d < dense.length; d++) s += (dense[d] ?? 0) * (v[d] ?? 0);
+    out.set(word, roundWeight(s));
+  }
+  return out;
+}
+
+/**
+ * Packs a fit, the rule calibration and the lexicons into an artifact (pruned, rounded, sorted).
+ * `embedding`: the table the fit's embedding block was trained on (required when it is on).
+ */
 export function buildArtifact(
   fit: FitResult,
   calibration: { slope: number; intercept: number },
   lexicons: LexiconData,
   hyper: HyperParameters,
   meta: TrainMeta,
+  embedding?: EmbeddingTable,
 ): ModelArtifact {
   const kept: [string, number][] = [];
   for (const [k, w] of fit.weights) {
     const rw = roundWeight(w);
     if (Math.abs(rw) >= hyper.pruneBelow) kept.push([k, rw]);
+  }
+  const mode = hyper.embedding ?? 'off';
+  let wordScores: Record<string, number> | undefined;
+  if (mode !== 'off') {
+    if (embedding === undefined) throw new Error(`embedding mode ${mode} needs its table`);
+    wordScores = sortedRecord(foldEmbedding(fit.dense, embedding));
   }
   return {
     format: ARTIFACT_FORMAT,
@@ -340,6 +432,7 @@ export function buildArtifact(
       bias: roundWeight(fit.bias),
       ruleWeight: roundWeight(fit.ruleWeight),
       weights: sortedRecord(kept),
+      ...(wordScores !== undefined ? { wordScores } : {}),
     },
     ruleCalibration: {
       slope: roundWeight(calibration.slope),
@@ -370,6 +463,7 @@ export function trainPrepared(
   lexicons: LexiconData,
   hyper: HyperParameters,
   meta: TrainMeta,
+  embedding?: EmbeddingTable,
 ): ModelArtifact {
   const fit = fitEstimator(docs, labels, sampleWeights, hyper);
   const calibration = calibrateRules(
@@ -377,7 +471,7 @@ export function trainPrepared(
     labels,
     sampleWeights,
   );
-  return buildArtifact(fit, calibration, lexicons, hyper, meta);
+  return buildArtifact(fit, calibration, lexicons, hyper, meta, embedding);
 }
 
 /** Trains the English hybrid model from raw examples and packs it with the lexicons. */
@@ -386,11 +480,13 @@ export function trainModel(
   lexicons: LexiconData,
   hyper: HyperParameters,
   meta: TrainMeta,
+  embedding?: EmbeddingTable,
 ): ModelArtifact {
   const docs = prepareDocs(
     examples.map((e) => e.text),
     lexicons,
     hyper,
+    embedding,
   );
   return trainPrepared(
     docs,
@@ -399,5 +495,6 @@ export function trainModel(
     lexicons,
     hyper,
     meta,
+    embedding,
   );
 }
