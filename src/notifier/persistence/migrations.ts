@@ -91,4 +91,16 @@ export const NOTIFIER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The trace context a notification is delivered with gets a column of its own (it was kept
+    // inside the notification document under "_traceHeaders"); rows written before move over.
+    version: 2,
+    sql: `
+      ALTER TABLE notifier.deliveries ADD COLUMN trace_headers jsonb NOT NULL DEFAULT '{}'::jsonb;
+      UPDATE notifier.deliveries
+         SET trace_headers = notification->'_traceHeaders',
+             notification = notification - '_traceHeaders'
+       WHERE notification ? '_traceHeaders';
+    `,
+  },
 ];

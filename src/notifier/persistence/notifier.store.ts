@@ -79,7 +79,9 @@ interface DeliveryDbRow {
   receiver_type: string;
   group_key: string;
   status: DeliveryStatus;
-  notification: StoredNotification;
+  notification: Notification;
+  /** W3C trace context the notification is delivered with (`{}` when none). */
+  trace_headers: Record<string, string>;
   alert_count: number;
   attempts: number;
   created_at: Date;
@@ -90,16 +92,7 @@ interface DeliveryDbRow {
   last_error: string | null;
 }
 
-/**
- * The notification as stored: the scheduler's document plus, under a reserved key, the trace
- * context it is delivered with. Kept inside the document (no column of its own) so the delivery
- * row needs no schema change; `toDelivery` takes it out again.
- */
-const TRACE_KEY = '_traceHeaders';
-type StoredNotification = Notification & { [TRACE_KEY]?: Record<string, string> };
-
 function toDelivery(r: DeliveryDbRow): DeliveryRow {
-  const { [TRACE_KEY]: traceHeaders, ...notification } = r.notification;
   return {
     id: r.id,
     notificationId: r.notification_id,
@@ -107,7 +100,7 @@ function toDelivery(r: DeliveryDbRow): DeliveryRow {
     receiverType: r.receiver_type,
     groupKey: r.group_key,
     status: r.status,
-    notification,
+    notification: r.notification,
     alertCount: r.alert_count,
     attempts: r.attempts,
     createdAt: r.created_at.getTime(),
@@ -116,7 +109,7 @@ function toDelivery(r: DeliveryDbRow): DeliveryRow {
     deliveredAt: r.delivered_at?.getTime() ?? null,
     lastStatus: r.last_status,
     lastError: r.last_error,
-    traceHeaders: traceHeaders ?? {},
+    traceHeaders: r.trace_headers,
   };
 }
 
@@ -210,10 +203,9 @@ export class NotifierStore {
               dv AS (
                 INSERT INTO ${S}.deliveries
                   (notification_id, subscription_id, receiver_type, group_key, notification,
-                   alert_count, created_at, next_attempt_at)
+                   trace_headers, alert_count, created_at, next_attempt_at)
                 SELECT (x->'n'->>'id')::uuid, x->'n'->>'subscriptionId', x->>'t', x->'n'->>'groupKey',
-                       CASE WHEN x ? 'h' THEN x->'n' || jsonb_build_object('${TRACE_KEY}', x->'h')
-                            ELSE x->'n' END,
+                       x->'n', coalesce(x->'h', '{}'::jsonb),
                        jsonb_array_length(x->'n'->'alerts'),
                        to_timestamp((x->'n'->>'createdAt')::double precision / 1000),
                        to_timestamp((x->'n'->>'createdAt')::double precision / 1000)
