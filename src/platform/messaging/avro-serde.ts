@@ -6,8 +6,28 @@ import { type MessagingConfig } from './kafka.js';
 import { registryAgent } from './registry-http.js';
 import { valueSubject } from './topics.js';
 
+/** Longest wait for one schema-registry request (each attempt of its retries). */
+const REGISTRY_REQUEST_TIMEOUT_MS = 10_000;
+
 const { SchemaRegistry, SchemaType } = registryPkg;
 type Registry = InstanceType<typeof SchemaRegistry>;
+type RegistryMiddleware = NonNullable<
+  ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']
+>[number];
+
+/**
+ * A default timeout on every registry request (the client's HTTP layer has none), as
+ * mappersmith's own TimeoutMiddleware does; written here because that one's ESM typings do not
+ * match the CommonJS ones the registry client is typed against.
+ */
+function requestTimeout(ms: number): RegistryMiddleware {
+  return () => ({
+    async prepareRequest(next) {
+      const request = await next();
+      return request.timeout() ? request : request.enhance({ timeout: ms });
+    },
+  });
+}
 
 type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
@@ -56,6 +76,10 @@ export class AvroSerde {
           host: config.registryUrl,
           clientId: config.clientId,
           retry: { retries: 2 },
+          // Without a timeout a request whose answer never arrives waits forever; seen once: a
+          // service's boot hung after the registry had answered a registration (its next request
+          // was never sent), so the service never became ready. Timed out, the caller retries.
+          middlewares: [requestTimeout(REGISTRY_REQUEST_TIMEOUT_MS)],
           ...(auth ? { auth } : {}),
           ...(agent ? { agent } : {}),
         },
