@@ -78,7 +78,7 @@ export class AvroSerde {
           retry: { retries: 2 },
           // Without a timeout a request whose answer never arrives waits forever; seen once: a
           // service's boot hung after the registry had answered a registration (its next request
-          // was never sent), so the service never became ready. Timed out, the caller retries.
+          // never reached the registry), so it never became ready. Timed out, the caller retries.
           middlewares: [requestTimeout(REGISTRY_REQUEST_TIMEOUT_MS)],
           ...(auth ? { auth } : {}),
           ...(agent ? { agent } : {}),
