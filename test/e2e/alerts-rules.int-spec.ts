@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type pg from 'pg';
-import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { type LogLine } from '../../src/platform/schemas/generated.js';
 import { type RunningService } from '../../src/platform/service/run-service.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createTestPlatform, type TestPlatform, uniqueName } from '../support/kafka.js';
 import { waitFor } from '../support/wait-for.js';
 import {
-  ALL_SCOPES,
+  alertingSuite,
+  type AlertingSuite,
   api,
-  bootstrap,
   produceLines,
   readAlertEvents,
   startAlerting,
@@ -77,56 +70,30 @@ const line = (message: string, host = 'h1'): LogLine => ({
 });
 
 describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let p: TestPlatform;
+  let suite: AlertingSuite;
   let svc: RunningService | undefined;
   let a: ReturnType<typeof api>;
-  let key: string;
-  const prefix = `${uniqueName('alr')}.`;
-  const dir = mkdtempSync(join(tmpdir(), 'alerts-rules-'));
-  const file = join(dir, 'rules.yaml');
-  const env = (): Record<string, string> => ({
-    DATABASE_URL: db.url,
-    KAFKA_TOPIC_PREFIX: prefix,
-    ALERTING_GROUP_ID: `${prefix}alerting`,
-    ALERT_RULES_FILE: file,
-    ALERT_RULES_POLL_MS: '300',
-    ALERT_TICK_INTERVAL_MS: '200',
-  });
-  /** Editors replace files: write aside, then rename over. */
-  const writeRules = (text: string): void => {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
-  };
 
   beforeAll(async () => {
-    db = await createTestDatabase('alr');
-    pool = db.pool(2);
-    p = await createTestPlatform();
-    await bootstrap(p, prefix);
-    writeRules(good);
-    svc = await startAlerting(env());
-    key = (await createApiKey(pool, { name: 'rules', scopes: ALL_SCOPES })).key;
-    a = api(svc.url, key);
+    suite = await alertingSuite('alr', good, { ALERT_RULES_POLL_MS: '300' });
+    svc = await startAlerting(suite.env());
+    a = api(svc.url, suite.key);
   });
 
   afterAll(async () => {
     await svc?.shutdown('test done');
-    await p?.close();
-    await pool?.end();
-    await db?.drop();
+    await suite?.close();
   });
 
   it('alerts with the rules from the file', async () => {
     const rules = await a.get<{ version: number; source: string; enabledRules: number }>('/rules');
     expect(rules.body).toMatchObject({ version: 1, source: 'file', enabledRules: 2 });
-    await produceLines(p, prefix, [line('alpha-boom in the engine room', 'h1')]);
+    await produceLines(suite.p, suite.prefix, [line('alpha-boom in the engine room', 'h1')]);
     await waitForAlerts(a, 'rule=boom', (items) => items.length === 1, 'boom alert for h1');
   });
 
   it('rejects a bad rule file with rule id, field and reason, and the running rules keep working', async () => {
-    writeRules(bad);
+    suite.writeRules(bad);
     const status = await waitFor('file rejected', async () => {
       const res = await a.get<{
         version: number;
@@ -154,17 +121,17 @@ describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
       /streamline_alerting_rule_reloads_total\{source="file",outcome="rejected"[^}]*\} 1/,
     );
     // The old rules still run: a new group of `boom` fires.
-    await produceLines(p, prefix, [line('alpha-boom again', 'h2')]);
+    await produceLines(suite.p, suite.prefix, [line('alpha-boom again', 'h2')]);
     await waitForAlerts(a, 'rule=boom', (items) => items.length === 2, 'boom alert for h2');
   });
 
   it('applies a fixed file without a restart (new version)', async () => {
-    writeRules(extended);
+    suite.writeRules(extended);
     await waitFor('version 2 applied', async () => {
       const res = await a.get<{ version: number; file: { applied: boolean } }>('/rules');
       return res.body.version === 2 && res.body.file.applied;
     });
-    await produceLines(p, prefix, [line('gamma-bang at noon')]);
+    await produceLines(suite.p, suite.prefix, [line('gamma-bang at noon')]);
     await waitForAlerts(a, 'rule=gamma', (items) => items.length === 1, 'gamma alert');
     expect(
       (await a.get<{ items: unknown[] }>('/alerts?rule=boom&state=firing')).body.items,
@@ -217,7 +184,7 @@ describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
   it('cuts over-long lines (flagged) so an allowed quadratic regex cannot stall the consumer', async () => {
     // Without the cut, `x+y` against 300,000 x's backtracks ~4.5e10 steps.
     const started = Date.now();
-    await produceLines(p, prefix, [
+    await produceLines(suite.p, suite.prefix, [
       line(`${'x'.repeat(300_000)} xy`),
       line('alpha-boom after the long line', 'h3'),
     ]);
@@ -234,23 +201,25 @@ describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
   });
 
   it('resumes after a restart from the committed state, even when Kafka redelivers everything', async () => {
-    const before = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM alerting.outbox`);
+    const before = await suite.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM alerting.outbox`,
+    );
     await svc!.shutdown('restart');
     // As after a crash between the database commit and the offset commit, only worse: the
     // group starts over from the first line; the engine skips what its state already holds.
-    const admin = p.kafka.admin();
+    const admin = suite.p.kafka.admin();
     await admin.connect();
     await admin.resetOffsets({
-      groupId: `${prefix}alerting`,
-      topic: `${prefix}logs.lines`,
+      groupId: `${suite.prefix}alerting`,
+      topic: `${suite.prefix}logs.lines`,
       earliest: true,
     });
     await admin.disconnect();
-    svc = await startAlerting(env());
-    a = api(svc.url, key);
+    svc = await startAlerting(suite.env());
+    a = api(svc.url, suite.key);
     const rules = await a.get<{ version: number }>('/rules');
     expect(rules.body.version).toBe(3); // the API change survives (the file did not change)
-    await produceLines(p, prefix, [line('alpha-boom once more', 'h1')]);
+    await produceLines(suite.p, suite.prefix, [line('alpha-boom once more', 'h1')]);
     const [h1] = await waitForAlerts(
       a,
       'rule=boom&label=host=h1',
@@ -259,9 +228,11 @@ describe('alert rules: reload, rejection, safety, restart (real stack)', () => {
     );
     expect(h1!['state']).toBe('firing');
     // A match merged into the firing alert: no new FIRING event (re-alert is 0s).
-    const after = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM alerting.outbox`);
+    const after = await suite.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM alerting.outbox`,
+    );
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
-    const events = await readAlertEvents(p, prefix, Number(after.rows[0]!.n));
+    const events = await readAlertEvents(suite.p, suite.prefix, Number(after.rows[0]!.n));
     expect(
       events
         .filter((e) => e.ruleId === 'boom')

@@ -1,5 +1,9 @@
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { type AlertEvent, type LogLine } from '../../src/platform/schemas/generated.js';
 import { bootstrapTopics } from '../../src/platform/messaging/bootstrap.js';
@@ -14,7 +18,9 @@ import {
 import { alertingAppModule } from '../../src/alerting/alerting.module.js';
 import { loadNotifierSettings } from '../../src/notifier/notifier.config.js';
 import { notifierAppModule } from '../../src/notifier/notifier.module.js';
-import { readAll, type TestPlatform } from '../support/kafka.js';
+import { apiKeysDdl, createApiKey } from '../../src/platform/auth/api-keys.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createTestPlatform, readAll, type TestPlatform, uniqueName } from '../support/kafka.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -62,6 +68,63 @@ export async function startNotifier(env: Record<string, string>): Promise<Runnin
 }
 
 /** Creates every catalog topic under `prefix` (what a service does at boot). */
+/**
+ * What an alerting suite runs against: its own database, topic prefix (topics bootstrapped),
+ * consumer group and rule file, plus an API key with every scope. `env()` points an alerting
+ * service at them; `writeRules` replaces the rule file as editors do (write aside, rename over).
+ */
+export interface AlertingSuite {
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly p: TestPlatform;
+  readonly prefix: string;
+  readonly key: string;
+  env(): Record<string, string>;
+  writeRules(text: string): void;
+  close(): Promise<void>;
+}
+
+export async function alertingSuite(
+  label: string,
+  rules: string,
+  extraEnv: Record<string, string> = {},
+): Promise<AlertingSuite> {
+  const prefix = `${uniqueName(label)}.`;
+  const file = join(mkdtempSync(join(tmpdir(), `alerts-${label}-`)), 'rules.yaml');
+  const writeRules = (text: string): void => {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  };
+  writeRules(rules);
+  const db = await createTestDatabase(label);
+  const pool = db.pool(2);
+  const p = await createTestPlatform();
+  await bootstrap(p, prefix);
+  await pool.query(apiKeysDdl()); // the service creates it too, idempotently
+  const key = (await createApiKey(pool, { name: label, scopes: ALL_SCOPES })).key;
+  return {
+    db,
+    pool,
+    p,
+    prefix,
+    key,
+    env: () => ({
+      DATABASE_URL: db.url,
+      KAFKA_TOPIC_PREFIX: prefix,
+      ALERTING_GROUP_ID: `${prefix}alerting`,
+      ALERT_RULES_FILE: file,
+      ALERT_TICK_INTERVAL_MS: '200',
+      ...extraEnv,
+    }),
+    writeRules,
+    async close(): Promise<void> {
+      await p.close();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
 export async function bootstrap(p: TestPlatform, prefix: string): Promise<void> {
   // Idempotent; a loaded broker sometimes answers a fresh topic's metadata with
   // UNKNOWN_TOPIC_OR_PARTITION while its leaders are elected.

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type pg from 'pg';
-import { createApiKey } from '../../src/platform/auth/api-keys.js';
 import { type LogLine } from '../../src/platform/schemas/generated.js';
 import { type RunningService } from '../../src/platform/service/run-service.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { createTestPlatform, type TestPlatform, uniqueName } from '../support/kafka.js';
 import { waitFor } from '../support/wait-for.js';
 import {
-  ALL_SCOPES,
+  alertingSuite,
+  type AlertingSuite,
   api,
-  bootstrap,
   produceLines,
   readAlertEvents,
   startAlerting,
@@ -56,44 +49,24 @@ const totalCount = (items: Array<Record<string, unknown>>): number =>
   items.reduce((n, a) => n + Number(a['matchCount'] ?? 0), 0);
 
 describe('alerting take-over by a second live instance (real stack)', () => {
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let p: TestPlatform;
+  let suite: AlertingSuite;
   let first: RunningService | undefined;
   let second: RunningService | undefined;
-  let key: string;
-  const prefix = `${uniqueName('alt')}.`;
-  const dir = mkdtempSync(join(tmpdir(), 'alerts-takeover-'));
-  const file = join(dir, 'rules.yaml');
-  const env = (): Record<string, string> => ({
-    DATABASE_URL: db.url,
-    KAFKA_TOPIC_PREFIX: prefix,
-    ALERTING_GROUP_ID: `${prefix}alerting`,
-    ALERT_RULES_FILE: file,
-    ALERT_TICK_INTERVAL_MS: '200',
-  });
 
   beforeAll(async () => {
-    db = await createTestDatabase('alt');
-    pool = db.pool(2);
-    p = await createTestPlatform();
-    await bootstrap(p, prefix);
-    writeFileSync(file, rules);
-    first = await startAlerting(env());
-    key = (await createApiKey(pool, { name: 'takeover', scopes: ALL_SCOPES })).key;
+    suite = await alertingSuite('alt', rules);
+    first = await startAlerting(suite.env());
   });
 
   afterAll(async () => {
     await second?.shutdown('test done');
     await first?.shutdown('test done');
-    await p?.close();
-    await pool?.end();
-    await db?.drop();
+    await suite?.close();
   });
 
   it('fences the older instance on its next commit and counts every line once', async () => {
-    const a = api(first!.url, key);
-    await produceLines(p, prefix, lines(120));
+    const a = api(first!.url, suite.key);
+    await produceLines(suite.p, suite.prefix, lines(120));
     const early = await waitForAlerts(
       a,
       'rule=takeover',
@@ -101,12 +74,12 @@ describe('alerting take-over by a second live instance (real stack)', () => {
       '120 lines',
     );
 
-    second = await startAlerting(env());
-    const b = api(second.url, key);
+    second = await startAlerting(suite.env());
+    const b = api(second.url, suite.key);
     expect((await b.get('/engine')).body).toMatchObject({ fenced: false });
 
     // Both instances are in the consumer group now; lines land on partitions of both.
-    await produceLines(p, prefix, lines(240));
+    await produceLines(suite.p, suite.prefix, lines(240));
     await waitFor(
       'the first instance fenced',
       async () => ((await a.get('/engine')).body['fenced'] === true ? true : undefined),
@@ -131,13 +104,15 @@ describe('alerting take-over by a second live instance (real stack)', () => {
       Array.from({ length: HOSTS }, (_, h) => `host=h${h}`),
     );
     // The database holds the same (one row per alert, counts not doubled by the fenced writer).
-    const rows = await pool.query<{ n: string; matches: string }>(
+    const rows = await suite.pool.query<{ n: string; matches: string }>(
       `SELECT count(*) AS n, sum(match_count) AS matches FROM alerting.alerts WHERE rule_id = 'takeover'`,
     );
     expect(rows.rows[0]).toEqual({ n: String(HOSTS), matches: '360' });
     // One FIRING event per alert on the topic, none from the fenced instance after take-over.
-    const outbox = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM alerting.outbox`);
-    const events = await readAlertEvents(p, prefix, Number(outbox.rows[0]!.n));
+    const outbox = await suite.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM alerting.outbox`,
+    );
+    const events = await readAlertEvents(suite.p, suite.prefix, Number(outbox.rows[0]!.n));
     const firing = events.filter((e) => e.ruleId === 'takeover' && e.status === 'FIRING');
     expect(firing.map((e) => e.groupKey).sort()).toEqual(
       Array.from({ length: HOSTS }, (_, h) => `host=h${h}`),
