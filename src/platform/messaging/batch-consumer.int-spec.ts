@@ -140,6 +140,66 @@ describe('batch consumer on the real broker and registry', () => {
     expect(seen[0]?.value).toEqual(lines.find((l) => l.eventId === seen[0]?.value.eventId));
   });
 
+  it('runs several members in one group: partitions split between them, every message once', async () => {
+    const topic = await setupTopic(4);
+    const lines = Array.from({ length: 400 }, (_, i) => logLine(i));
+    await new EventPublisher(p.producer, p.serde).publish(
+      topic,
+      lines.map((l) => ({ key: l.eventId, value: l })),
+    );
+    const seen: ConsumedMessage<LogLine>[] = [];
+    const group = uniqueName('g');
+    const c = consumer(group, { members: 2 });
+    c.subscribe<LogLine>({ topic, schema: 'log-line', handler: async (b) => void seen.push(...b) });
+    await c.start();
+    await waitFor('offsets committed', async () => (await committedOffset(group, topic)) === 400);
+    // After the second member's join (a rebalance) the four partitions are split, not doubled.
+    const h = await waitFor('both members joined, partitions split', () => {
+      const now = c.health();
+      return now.joined && now.assignedPartitions === 4 && now.memberId?.split(',').length === 2
+        ? now
+        : undefined;
+    });
+    expect(h.crashed).toBe(false);
+    expect(seen.map((m) => m.value.eventId).sort()).toEqual(lines.map((l) => l.eventId).sort());
+  });
+
+  it('hands values over undecoded to a raw subscription and dead-letters what it reports', async () => {
+    const topic = await setupTopic();
+    const good = logLine(1);
+    await p.producer.send({
+      topic,
+      messages: [
+        { key: 'k', value: p.serde.encode(topic, good) },
+        { key: 'k', value: Buffer.from('junk') },
+      ],
+    });
+    const seen: ConsumedMessage<Buffer | null>[] = [];
+    const c = consumer();
+    c.subscribe<Buffer | null>({
+      topic,
+      schema: 'log-line',
+      raw: true,
+      handler: async (batch) => {
+        seen.push(...batch);
+        const bad = batch.filter((m) => m.value?.[0] !== 0);
+        return {
+          failures: bad.map((m) => ({
+            offset: m.offset,
+            reasonCode: 'TEST.RAW',
+            error: 'no magic',
+          })),
+        };
+      },
+    });
+    await c.start();
+    const [letter] = await dlqRecords(topic, 1);
+    expect(letter!.headers['dlq-reason']).toBe('TEST.RAW');
+    expect(seen).toHaveLength(2);
+    expect(Buffer.isBuffer(seen[0]!.value)).toBe(true);
+    expect(await p.serde.decode<LogLine>(seen[0]!.value, 'log-line')).toEqual(good);
+  });
+
   it('dead-letters a bad magic byte, an unknown schema id and a truncated body, and moves on', async () => {
     const topic = await setupTopic();
     const good = [logLine(1), logLine(2)];

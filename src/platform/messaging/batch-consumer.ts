@@ -53,6 +53,11 @@ export interface Subscription<T = unknown> {
   readonly topic: string;
   readonly schema: SchemaName;
   readonly handler: BatchHandler<T>;
+  /**
+   * Hand values over undecoded (`Buffer | null`): the handler decodes them (on a worker thread,
+   * say) and lists the ones that do not decode in `failures`, which go to the DLQ as usual.
+   */
+  readonly raw?: boolean;
 }
 
 export interface BatchConsumerOptions {
@@ -69,6 +74,12 @@ export interface BatchConsumerOptions {
   readonly maxBytesPerPartition: number;
   readonly maxWaitTimeMs: number;
   readonly fromBeginning: boolean;
+  /**
+   * kafkajs consumers this process runs in the group (default 1). kafkajs fetches from a
+   * broker, waits until every fetched batch is processed, then fetches again; with two, one
+   * member's fetch overlaps the other's processing (partitions are split between them).
+   */
+  readonly members?: number;
 }
 
 export const defaultConsumerOptions: Omit<BatchConsumerOptions, 'groupId'> = {
@@ -139,21 +150,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * - `stop()` drains: no new chunk starts, the in-flight chunk finishes and commits, then the
  *   consumer leaves the group.
  */
+interface MemberState {
+  joined: boolean;
+  crashed: boolean;
+  lastFetchAt: number | undefined;
+  lastHeartbeatAt: number | undefined;
+  memberId: string | undefined;
+  assignedPartitions: number;
+}
+
 export class BatchConsumer {
   private readonly subscriptions = new Map<string, Subscription>();
-  private consumer: Consumer | undefined;
+  private consumers: Consumer[] = [];
   /** Chunks being processed and committed right now; a drain waits for them. */
   private readonly inflight = new Set<Promise<void>>();
-  private state = {
-    running: false,
-    joined: false,
-    crashed: false,
-    draining: false,
-    lastFetchAt: undefined as number | undefined,
-    lastHeartbeatAt: undefined as number | undefined,
-    memberId: undefined as string | undefined,
-    assignedPartitions: 0,
-  };
+  private state = { running: false, draining: false };
+  private members: MemberState[] = [];
 
   constructor(
     private readonly kafka: KafkaClient,
@@ -173,10 +185,27 @@ export class BatchConsumer {
     return [...this.subscriptions.keys()];
   }
 
+  /** All members together: joined when every one is, fetch and heartbeat ages of the stalest. */
   health(): ConsumerHealth {
-    const { running, joined, crashed, lastFetchAt, lastHeartbeatAt, memberId, assignedPartitions } =
-      this.state;
-    return { running, joined, crashed, lastFetchAt, lastHeartbeatAt, memberId, assignedPartitions };
+    const m = this.members;
+    const assigned = m.filter((x) => x.assignedPartitions > 0);
+    const oldest = (pick: (x: MemberState) => number | undefined): number | undefined =>
+      assigned.some((x) => pick(x) === undefined)
+        ? undefined
+        : assigned.reduce<number | undefined>(
+            (a, x) => Math.min(a ?? Infinity, pick(x)!),
+            undefined,
+          );
+    const ids = m.flatMap((x) => (x.memberId ? [x.memberId] : []));
+    return {
+      running: this.state.running,
+      joined: m.length > 0 && m.every((x) => x.joined),
+      crashed: m.some((x) => x.crashed),
+      lastFetchAt: oldest((x) => x.lastFetchAt),
+      lastHeartbeatAt: oldest((x) => x.lastHeartbeatAt),
+      memberId: ids.length > 0 ? ids.join(',') : undefined,
+      assignedPartitions: m.reduce((n, x) => n + x.assignedPartitions, 0),
+    };
   }
 
   async start(): Promise<void> {
@@ -185,6 +214,13 @@ export class BatchConsumer {
     for (const topic of this.subscriptions.keys()) {
       await this.serde.registerValueSchema(dlqTopicName(topic), 'dead-letter');
     }
+    const count = Math.max(1, o.members ?? 1);
+    for (let i = 0; i < count; i++) await this.startMember();
+    this.state.running = true;
+  }
+
+  private async startMember(): Promise<void> {
+    const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
@@ -194,12 +230,19 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
-    this.consumer = consumer;
-    this.instrument(consumer);
+    const member: MemberState = {
+      joined: false,
+      crashed: false,
+      lastFetchAt: undefined,
+      lastHeartbeatAt: undefined,
+      memberId: undefined,
+      assignedPartitions: 0,
+    };
+    this.consumers.push(consumer);
+    this.members.push(member);
+    this.instrument(consumer, member);
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: o.fromBeginning });
-    this.state.running = true;
-    this.state.crashed = false;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -266,23 +309,22 @@ export class BatchConsumer {
    */
   async stop(): Promise<void> {
     this.state.draining = true;
-    const consumer = this.consumer;
-    if (!consumer) return;
+    if (this.consumers.length === 0) return;
     await Promise.allSettled([...this.inflight]);
-    await consumer.disconnect();
+    await Promise.all(this.consumers.map((c) => c.disconnect()));
     this.state.running = false;
-    this.state.joined = false;
+    for (const m of this.members) m.joined = false;
     this.metrics.consumerUp.set({ group: this.options.groupId }, 0);
   }
 
-  private instrument(consumer: Consumer): void {
+  private instrument(consumer: Consumer, member: MemberState): void {
     const group = this.options.groupId;
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, (e) => {
-      this.state.joined = true;
-      this.state.crashed = false;
-      this.state.memberId = e.payload.memberId;
-      this.state.assignedPartitions = Object.values(e.payload.memberAssignment).reduce(
+      member.joined = true;
+      member.crashed = false;
+      member.memberId = e.payload.memberId;
+      member.assignedPartitions = Object.values(e.payload.memberAssignment).reduce(
         (n, parts) => n + parts.length,
         0,
       );
@@ -294,14 +336,14 @@ export class BatchConsumer {
       );
     });
     consumer.on(events.FETCH_START, () => {
-      this.state.lastFetchAt = Date.now();
+      member.lastFetchAt = Date.now();
     });
     consumer.on(events.HEARTBEAT, () => {
-      this.state.lastHeartbeatAt = Date.now();
+      member.lastHeartbeatAt = Date.now();
     });
     consumer.on(events.CRASH, (e) => {
-      this.state.crashed = true;
-      this.state.joined = false;
+      member.crashed = true;
+      member.joined = false;
       this.metrics.consumerUp.set({ group }, 0);
       this.logger.error(
         { group, err: errorMessage(e.payload.error), restart: e.payload.restart },
@@ -309,7 +351,7 @@ export class BatchConsumer {
       );
     });
     consumer.on(events.STOP, () => {
-      this.state.joined = false;
+      member.joined = false;
       this.metrics.consumerUp.set({ group }, 0);
     });
   }
@@ -324,10 +366,12 @@ export class BatchConsumer {
     const decoded: ConsumedMessage<unknown>[] = [];
     const byOffset = new Map<string, KafkaMessage>();
 
-    await this.withRetry(topic, () => this.prefetchSchemas(chunk));
+    if (!subscription.raw) await this.withRetry(topic, () => this.prefetchSchemas(chunk));
     for (const message of chunk) {
       try {
-        const value = this.serde.decodeSync(message.value, schema);
+        const value = subscription.raw
+          ? message.value
+          : this.serde.decodeSync(message.value, schema);
         decoded.push({
           topic,
           partition,

@@ -13,6 +13,7 @@ import { physicalTopic, topicSpecByName } from './topics.js';
  *
  * Each `@EventPattern` is a catalog topic name; the handler gets a decoded, in-order chunk of one
  * partition and returns the messages it rejected (see `BatchHandler` for the contract).
+ * `@EventPattern(name, { raw: true })` hands the values over undecoded (`Subscription.raw`).
  */
 export class KafkaAvroTransport extends Server implements CustomTransportStrategy {
   constructor(
@@ -30,6 +31,7 @@ export class KafkaAvroTransport extends Server implements CustomTransportStrateg
       this.consumer.subscribe({
         topic,
         schema: spec.valueSchema,
+        raw: handler.extras?.['raw'] === true,
         handler: async (batch: readonly ConsumedMessage<unknown>[]) => {
           const result: unknown = await handler(batch);
           const value = await lastValueFrom(this.transformToObservable(result), {
