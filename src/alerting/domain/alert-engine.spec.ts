@@ -3,6 +3,9 @@ import { type AlertEvent } from '../../platform/schemas/generated.js';
 import { SCHEMA_TEXTS } from '../../platform/schemas/generated.js';
 import { AlertEngine } from './alert-engine.js';
 import { validateSilence } from './lifecycle/silences.js';
+import { prematchLines } from './matching/prematch.js';
+import { compileRuleSpecs } from './rules/rule-loader.js';
+import { seededLines, seededRandom } from './testing/log-samples.js';
 import { engine, line, MIN, ruleSet, SEC, T0 } from './testing/rule-fixtures.js';
 
 const summary = (events: readonly AlertEvent[]): string[] =>
@@ -550,5 +553,76 @@ describe('AlertEngine: state, reloads and determinism', () => {
         /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
       );
     }
+  });
+});
+
+describe('AlertEngine: matching split from applying (prematchLines + processPrematched)', () => {
+  const specs: Array<Record<string, unknown>> = [
+    {
+      id: 'ssh-fail',
+      type: 'frequency',
+      match: { regex: 'Failed password for (invalid user )?(?<user>\\S+) from' },
+      group_by: ['host', 'fields.user'],
+      threshold: 3,
+      timeframe: '2m',
+      resolve_after: '5m',
+    },
+    { id: 'oom', type: 'pattern', match: { regex: '(?i)out of ?memory' }, group_by: ['host'] },
+    {
+      id: 'conn',
+      type: 'spike',
+      match: { keywords: ['Connection'] },
+      timeframe: '5m',
+      spike_ratio: 2,
+      spike_direction: 'both',
+      min_count: 3,
+    },
+    { id: 'quiet', type: 'flatline', group_by: ['source'], timeframe: '3m', forget_after: '1h' },
+    {
+      id: 'who',
+      type: 'new_term',
+      match: { regex: 'Accepted password for (?<user>\\S+) from' },
+      term_fields: ['fields.user'],
+    },
+  ];
+  const rnd = seededRandom(7);
+  const messages = seededLines(4000, 11);
+  let at = T0;
+  const lines = messages.map((message, i) => {
+    at += Math.floor(rnd() * 400) * (i % 500 === 499 ? 1000 : 1); // now and then a long gap
+    return line(at, message, {
+      host: `h${Math.floor(rnd() * 4)}`,
+      source: i % 7 === 0 ? 'db' : 'app',
+    });
+  });
+
+  it('gives exactly the events and state of process(), also when matched on a copy of the rule set and cloned', () => {
+    const direct = engine(ruleSet(...specs));
+    const viaCopy = engine(ruleSet(...specs));
+    // What a worker thread does: its own compiled copy of the rules, results cloned across.
+    const workerRules = compileRuleSpecs(viaCopy.ruleSet.rules.map((r) => r.spec));
+    const a: AlertEvent[] = [];
+    const b: AlertEvent[] = [];
+    for (let i = 0; i < lines.length; i += 250) {
+      const chunk = lines.slice(i, i + 250);
+      a.push(...direct.process(chunk).events);
+      b.push(
+        ...viaCopy.processPrematched(structuredClone(prematchLines(workerRules, chunk))).events,
+      );
+    }
+    expect(a.length).toBeGreaterThan(10);
+    expect(new Set(a.map((e) => e.ruleId)).size).toBeGreaterThanOrEqual(4);
+    expect(b).toEqual(a);
+    expect(viaCopy.snapshot()).toEqual(direct.snapshot());
+    expect(viaCopy.stats).toEqual(direct.stats);
+  });
+
+  it('refuses a chunk matched against another rule set revision', () => {
+    const e = engine(ruleSet(...specs));
+    const other = ruleSet(...specs.slice(1));
+    expect(() => e.processPrematched(prematchLines(other, lines.slice(0, 10)))).toThrow(
+      /matched against rule set/,
+    );
+    expect(e.stats.lines).toBe(0);
   });
 });

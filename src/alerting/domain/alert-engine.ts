@@ -11,7 +11,7 @@ import { type EvalContext, RuleRuntime, type RuntimeState } from './evaluators/r
 import { SpikeRuntime } from './evaluators/spike.runtime.js';
 import { AlertLifecycle, type AlertRecord } from './lifecycle/alert-lifecycle.js';
 import { type CompiledSilence } from './lifecycle/silences.js';
-import { type RuleHit } from './matching/combined-matcher.js';
+import { type PrematchedChunk, prematchLines } from './matching/prematch.js';
 import {
   MAX_LINE_LENGTH,
   type PreparedLine,
@@ -91,7 +91,6 @@ export class AlertEngine {
   private watermarkAt: number | null = null;
   private nextEvalAt: number | null = null;
   private lastTickAt: number | null = null;
-  private readonly hits: RuleHit[] = [];
   /** Runtimes whose state may have changed since the last changedRuleStateJson(). */
   private readonly changed = new Set<RuleRuntime>();
   readonly stats: EngineStats = {
@@ -129,24 +128,39 @@ export class AlertEngine {
 
   /** Matches a batch of lines, in order. Never throws on odd input. */
   process(lines: readonly LogLine[]): EngineOutput {
-    const matcher = this.rules.matcher;
-    const hits = this.hits;
-    for (const line of lines) {
+    return this.processPrematched(prematchLines(this.rules, lines, this.opts.maxLineLength));
+  }
+
+  /**
+   * Applies a chunk whose matching already ran (`prematchLines`, possibly on another thread)
+   * against this engine's current rule set: exactly what `process` does with the same lines.
+   * Throws when the chunk was matched against another rule set revision (match it again).
+   */
+  processPrematched(chunk: PrematchedChunk): EngineOutput {
+    if (chunk.revision !== this.rules.revision)
+      throw new Error(
+        `chunk matched against rule set ${chunk.revision}, engine runs ${this.rules.revision}`,
+      );
+    const { timestamps, matched } = chunk;
+    this.stats.truncated += chunk.truncated;
+    let next = 0;
+    for (let i = 0; i < timestamps.length; i++) {
       this.stats.lines++;
-      const p = prepareLine(line, this.opts.maxLineLength);
-      if (p.truncated) this.stats.truncated++;
-      let at = Number.isFinite(line.timestamp) ? line.timestamp : (this.watermarkAt ?? 0);
+      const ts = timestamps[i]!;
+      let at = Number.isFinite(ts) ? ts : (this.watermarkAt ?? 0);
       if (this.lastTickAt !== null && at > this.lastTickAt + this.opts.maxFutureSkewMs) {
         at = this.lastTickAt + this.opts.maxFutureSkewMs;
         this.stats.clampedTimestamps++;
       }
       this.advance(at);
+      const m = matched[next];
+      if (m === undefined || m.index !== i) continue;
+      next++;
       const now = this.watermarkAt!;
-      hits.length = 0;
-      matcher.match(p, hits);
-      this.stats.matches += hits.length;
-      if (hits.length > 0) this.stats.matchedLines++;
-      for (const hit of hits) {
+      const p = prepareLine(m.line, this.opts.maxLineLength);
+      this.stats.matches += m.hits.length;
+      this.stats.matchedLines++;
+      for (const hit of m.hits) {
         const r = this.runtimes[hit.ruleIndex]!;
         r.onMatch(this.ctx, p, hit.captures, at, now);
         this.changed.add(r);

@@ -1,0 +1,51 @@
+import { type LogLine } from '../../../platform/schemas/generated.js';
+import { type CompiledRuleSet } from '../rules/rule-loader.js';
+import { type RuleHit } from './combined-matcher.js';
+import { MAX_LINE_LENGTH, prepareLine } from './prepared-line.js';
+
+/** A line that matched at least one rule, with its hits (rule order). */
+export interface LineHits {
+  /** Position of the line in its chunk. */
+  readonly index: number;
+  readonly line: LogLine;
+  readonly hits: readonly RuleHit[];
+}
+
+/**
+ * The stateless half of the engine's work on a chunk of lines: which rules each line matches.
+ * It depends on nothing but the rule set and the lines, so it can run anywhere — on another
+ * thread, say — and be applied later with `AlertEngine.processPrematched`, which only sees
+ * every line's timestamp and the lines that matched. Plain data: survives a structured clone.
+ */
+export interface PrematchedChunk {
+  /** Revision of the rule set the lines were matched against (CompiledRuleSet.revision). */
+  readonly revision: string;
+  /** Every line's timestamp, in order; NaN where the line has none usable. */
+  readonly timestamps: Float64Array;
+  /** Lines whose message was cut to the maximum length before matching. */
+  readonly truncated: number;
+  /** The lines with at least one hit, in order. */
+  readonly matched: readonly LineHits[];
+}
+
+/** Matches `lines` against `rules` (messages cut to `maxLineLength`, as the engine does). */
+export function prematchLines(
+  rules: CompiledRuleSet,
+  lines: readonly LogLine[],
+  maxLineLength: number = MAX_LINE_LENGTH,
+): PrematchedChunk {
+  const timestamps = new Float64Array(lines.length);
+  const matched: LineHits[] = [];
+  const hits: RuleHit[] = [];
+  let truncated = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    timestamps[i] = Number.isFinite(line.timestamp) ? line.timestamp : NaN;
+    const p = prepareLine(line, maxLineLength);
+    if (p.truncated) truncated++;
+    hits.length = 0;
+    rules.matcher.match(p, hits);
+    if (hits.length > 0) matched.push({ index: i, line, hits: hits.slice() });
+  }
+  return { revision: rules.revision, timestamps, truncated, matched };
+}
