@@ -364,7 +364,10 @@ export class BatchConsumer {
     const { topic, schema } = subscription;
     const dead: DeadItem[] = [];
     const decoded: ConsumedMessage<unknown>[] = [];
-    const byOffset = new Map<string, KafkaMessage>();
+    // Only needed to dead-letter what the handler rejects: built on first use.
+    let index: Map<string, KafkaMessage> | undefined;
+    const byOffset = (): Map<string, KafkaMessage> =>
+      (index ??= new Map(chunk.map((m) => [m.offset, m])));
 
     if (!subscription.raw) await this.withRetry(topic, () => this.prefetchSchemas(chunk));
     for (const message of chunk) {
@@ -381,7 +384,6 @@ export class BatchConsumer {
           headers: headersToStrings(message.headers),
           timestamp: Number(message.timestamp),
         });
-        byOffset.set(message.offset, message);
       } catch (err) {
         if (!(err instanceof PermanentMessageError)) throw err;
         dead.push({ message, reasonCode: err.reasonCode, error: err.message, attempts: 1 });
@@ -391,7 +393,8 @@ export class BatchConsumer {
     if (decoded.length > 0) {
       const run = await this.runHandler(subscription, decoded);
       if (run.ok) {
-        this.collectFailures(run.failures, byOffset, dead, run.attempts);
+        if (run.failures.length > 0)
+          this.collectFailures(run.failures, byOffset(), dead, run.attempts);
       } else {
         this.logger.warn(
           { topic, partition, size: decoded.length, err: errorMessage(run.error) },
@@ -400,9 +403,9 @@ export class BatchConsumer {
         for (const one of decoded) {
           const single = await this.runHandler(subscription, [one]);
           if (single.ok) {
-            this.collectFailures(single.failures, byOffset, dead, run.attempts + single.attempts);
+            this.collectFailures(single.failures, byOffset(), dead, run.attempts + single.attempts);
           } else {
-            const original = byOffset.get(one.offset) as KafkaMessage;
+            const original = byOffset().get(one.offset) as KafkaMessage;
             dead.push({
               message: original,
               reasonCode:
