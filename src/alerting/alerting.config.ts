@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { envInt, envString, type Env } from '../platform/config/env.js';
+import { envBool, envInt, envString, type Env } from '../platform/config/env.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from './domain/index.js';
 
 /** Settings of the alerting service (beyond the platform's), parsed once at boot. */
@@ -18,8 +18,15 @@ export interface AlertingSettings {
   readonly engine: Required<EngineOptions>;
   /** Lines per handler call (one transaction per group of calls). */
   readonly chunkSize: number;
+  /**
+   * Decode and match log lines on a worker thread (false: on the consumer's thread). The
+   * worker takes Avro decoding and matching off the thread that runs kafkajs and the engine.
+   */
+  readonly matchWorker: boolean;
   /** Partitions of logs.lines processed concurrently (they share one engine and its commits). */
   readonly partitionsConcurrently: number;
+  /** kafkajs consumers in the group (one fetches while the other's batches are processed). */
+  readonly consumers: number;
   /** Bytes fetched per partition per request (bigger: fewer fetch/commit cycles). */
   readonly fetchMaxBytesPerPartition: number;
   readonly fetchMaxWaitMs: number;
@@ -60,10 +67,12 @@ export function loadAlertingSettings(env: Env): AlertingSettings {
       }),
     },
     chunkSize: envInt(env, 'ALERTING_CHUNK_SIZE', 10_000, { min: 1, max: 100_000 }),
+    matchWorker: envBool(env, 'ALERTING_MATCH_WORKER', true),
     partitionsConcurrently: envInt(env, 'ALERTING_PARTITIONS_CONCURRENTLY', 6, {
       min: 1,
       max: 64,
     }),
+    consumers: envInt(env, 'ALERTING_CONSUMERS', 2, { min: 1, max: 16 }),
     fetchMaxBytesPerPartition: envInt(env, 'ALERTING_FETCH_MAX_BYTES_PER_PARTITION', 2_097_152, {
       min: 65_536,
       max: 67_108_864,

@@ -39,6 +39,7 @@ export class AlertingModule {
             options: {
               maxChunkSize: settings.chunkSize,
               partitionsConsumedConcurrently: settings.partitionsConcurrently,
+              members: settings.consumers,
               maxBytesPerPartition: settings.fetchMaxBytesPerPartition,
               maxWaitTimeMs: settings.fetchMaxWaitMs,
             },

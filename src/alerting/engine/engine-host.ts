@@ -9,7 +9,13 @@ import { type Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { ReadinessRegistry } from '../../platform/health/readiness.js';
 import { namedLogger } from '../../platform/logging/logger.js';
-import { type ConsumedMessage, BatchConsumer } from '../../platform/messaging/batch-consumer.js';
+import { AvroSerde } from '../../platform/messaging/avro-serde.js';
+import {
+  type BatchOutcome,
+  type ConsumedMessage,
+  type MessageFailure,
+  BatchConsumer,
+} from '../../platform/messaging/batch-consumer.js';
 import { errorMessage, RetriableError } from '../../platform/messaging/errors.js';
 import { type KafkaClient } from '../../platform/messaging/kafka.js';
 import { physicalTopic, TOPICS } from '../../platform/messaging/topics.js';
@@ -19,7 +25,6 @@ import {
   traceIdOf,
   type Tracer,
 } from '../../platform/observability/tracing.js';
-import { type LogLine } from '../../platform/schemas/generated.js';
 import { type ServiceConfig } from '../../platform/service/service-config.js';
 import { KAFKA_CLIENT, PG_POOL, SERVICE_CONFIG } from '../../platform/service/tokens.js';
 import { type AlertingSettings } from '../alerting.config.js';
@@ -33,6 +38,7 @@ import {
   type CompiledRuleSet,
   type CompiledSilence,
   type EngineOutput,
+  type PrematchedChunk,
   type RuleError,
 } from '../domain/index.js';
 import { AlertingMetrics } from '../metrics/alerting.metrics.js';
@@ -51,6 +57,12 @@ import {
   mergeChangedAlerts,
   offsetsOf,
 } from './engine-state.js';
+import {
+  inThreadMatcher,
+  type LineMatcher,
+  type UndecodableLine,
+  WorkerLineMatcher,
+} from './line-matcher.js';
 import { causingLines } from './trace-causes.js';
 
 /** W3C trace headers (`traceparent`, `tracestate`) by alert event id. */
@@ -136,6 +148,8 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
   private caughtUp = false;
   private readonly fileStatus: RuleFileStatus;
   private readonly tracer: Tracer;
+  /** Decodes and matches log lines (worker thread unless ALERTING_MATCH_WORKER=false). */
+  private readonly matcher: LineMatcher;
 
   /**
    * Provider of the host, initialised (schema, state, rules) before it is handed out: the
@@ -153,6 +167,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
         ALERTING_CLOCK,
         Registry,
         ReadinessRegistry,
+        AvroSerde,
         { token: BatchConsumer, optional: true },
       ],
       useFactory: async (
@@ -163,6 +178,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
         clock: Clock,
         registry: Registry,
         readiness: ReadinessRegistry,
+        serde: AvroSerde,
         consumer?: BatchConsumer,
       ) => {
         const host = new EngineHost(
@@ -173,6 +189,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
           clock,
           registry,
           readiness,
+          serde,
           consumer,
         );
         await host.init();
@@ -189,8 +206,15 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     readonly clock: Clock,
     registry: Registry,
     private readonly readiness: ReadinessRegistry,
+    serde: AvroSerde,
     private readonly consumer?: BatchConsumer,
   ) {
+    this.matcher = settings.matchWorker
+      ? new WorkerLineMatcher(
+          { messaging: config.messaging, maxLineLength: settings.engine.maxLineLength },
+          this.logger,
+        )
+      : inThreadMatcher(serde, settings.engine.maxLineLength);
     // An idle client killed by the server (restart, failover) must not crash the process:
     // the platform's pool has no 'error' listener of its own.
     if (pool.listenerCount('error') === 0)
@@ -307,6 +331,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     clearTimeout(this.tickTimer);
     clearInterval(this.housekeepingTimer);
     while (this.flushing) await this.flushing;
+    await this.matcher.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -374,51 +399,100 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   // ---------------------------------------------------------------- mutations
 
-  /** Log lines from one partition, in order; replays of applied offsets are skipped. */
-  async processLines(batch: readonly ConsumedMessage<LogLine>[]): Promise<void> {
+  /**
+   * Log line values from one partition, in order, undecoded: the line matcher decodes and
+   * matches them (on its worker thread), then the engine applies the result. Replays of
+   * applied offsets are skipped; values that do not decode come back as failures (DLQ), also
+   * on a replay.
+   */
+  async processLines(batch: readonly ConsumedMessage<Buffer | null>[]): Promise<BatchOutcome> {
     const first = batch[0];
     const last = batch[batch.length - 1];
-    if (!first || !last) return;
-    await this.submit((engine) => {
-      const partition = first.partition;
+    if (!first || !last) return {};
+    const partition = first.partition;
+    for (;;) {
       const applied = this.offsets.get(partition);
-      let fresh: readonly ConsumedMessage<LogLine>[] = batch;
+      let fresh: readonly ConsumedMessage<Buffer | null>[] = batch;
+      let failures: MessageFailure[] = [];
       if (applied !== undefined && BigInt(first.offset) <= BigInt(applied)) {
         const after = BigInt(applied);
         fresh = batch.filter((m) => BigInt(m.offset) > after);
+        failures = await this.undecodable(batch.filter((m) => BigInt(m.offset) <= after));
       }
-      if (fresh.length === 0) return null;
-      const before = { ...engine.stats };
-      const lines = new Array<LogLine>(fresh.length);
-      for (let i = 0; i < fresh.length; i++) lines[i] = fresh[i]!.value;
-      const output = engine.process(lines);
-      this.offsets.set(partition, last.offset);
-      this.lastRecordAt.set(partition, last.timestamp);
-      const s = engine.stats;
-      return {
-        output,
-        result: undefined,
-        lines: {
-          total: s.lines - before.lines,
-          matched: s.matchedLines - before.matchedLines,
-          truncated: s.truncated - before.truncated,
-        },
-        eventHeaders:
-          output.events.length > 0 ? this.traceHeaders(output.events, lines, fresh) : undefined,
-      };
-    });
+      if (fresh.length === 0) return { failures };
+      const decoded = await this.matcher.match(
+        fresh.map((m) => m.value),
+        this.engine.ruleSet,
+      );
+      let stale = false;
+      await this.submit((engine) => {
+        // A rule swap or a rebuild since the values were sent: match them again.
+        if (
+          engine.ruleSet.revision !== decoded.prematched.revision ||
+          this.offsets.get(partition) !== applied
+        ) {
+          stale = true;
+          return null;
+        }
+        const before = { ...engine.stats };
+        const output = engine.processPrematched(decoded.prematched);
+        this.offsets.set(partition, last.offset);
+        this.lastRecordAt.set(partition, last.timestamp);
+        const s = engine.stats;
+        return {
+          output,
+          result: undefined,
+          lines: {
+            total: s.lines - before.lines,
+            matched: s.matchedLines - before.matchedLines,
+            truncated: s.truncated - before.truncated,
+          },
+          eventHeaders:
+            output.events.length > 0
+              ? this.traceHeaders(output.events, decoded.prematched, fresh, decoded.undecodable)
+              : undefined,
+        };
+      });
+      if (stale) continue;
+      for (const u of decoded.undecodable)
+        failures.push({ offset: fresh[u.index]!.offset, reasonCode: u.reasonCode, error: u.error });
+      return { failures };
+    }
   }
 
-  /** Trace headers of the events of a chunk: each continues the trace of its causing line. */
+  /** The values of `messages` that do not decode (the ones of a replayed part of a batch). */
+  private async undecodable(
+    messages: readonly ConsumedMessage<Buffer | null>[],
+  ): Promise<MessageFailure[]> {
+    if (messages.length === 0) return [];
+    const { undecodable } = await this.matcher.match(
+      messages.map((m) => m.value),
+      this.engine.ruleSet,
+    );
+    return undecodable.map((u) => ({
+      offset: messages[u.index]!.offset,
+      reasonCode: u.reasonCode,
+      error: u.error,
+    }));
+  }
+
+  /**
+   * Trace headers of the events of a chunk: each continues the trace of its causing line.
+   * Positions in `chunk` count decoded lines only; `undecodable` (ascending) are skipped in
+   * `messages`.
+   */
   private traceHeaders(
     events: EngineOutput['events'],
-    lines: readonly LogLine[],
-    messages: readonly ConsumedMessage<LogLine>[],
+    chunk: PrematchedChunk,
+    messages: readonly ConsumedMessage<unknown>[],
+    undecodable: readonly UndecodableLine[],
   ): EventTraceHeaders {
-    const causes = causingLines(events, lines);
+    const causes = causingLines(events, chunk);
     const out = new Map<string, Readonly<Record<string, string>>>();
     for (let i = 0; i < events.length; i++) {
-      const cause = messages[causes[i]!];
+      let at = causes[i]!;
+      if (at >= 0) for (const u of undecodable) if (u.index <= at) at++;
+      const cause = at >= 0 ? messages[at] : undefined;
       const headers = this.tracer.propagate(cause?.headers, 'alerting.alert');
       if (headers[TRACEPARENT] !== undefined) out.set(events[i]!.eventId, headers);
     }

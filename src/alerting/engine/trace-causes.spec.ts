@@ -1,6 +1,15 @@
 import { type AlertEvent } from '../../platform/schemas/generated.js';
 import { engine, line, MIN, ruleSet, SEC, T0 } from '../domain/testing/rule-fixtures.js';
-import { causingLines } from './trace-causes.js';
+import { type LogLine } from '../../platform/schemas/generated.js';
+import { causingLines, type ChunkLines } from './trace-causes.js';
+
+/** Every line of the chunk as a possible cause (matched or not: only evidence lines count). */
+function chunkOf(lines: readonly LogLine[]): ChunkLines {
+  return {
+    timestamps: lines.map((l) => l.timestamp),
+    matched: lines.map((line, index) => ({ index, line })),
+  };
+}
 
 const summary = (events: readonly AlertEvent[], causes: readonly number[]): string[] =>
   events.map((e, i) => `${e.status} ${e.groupKey} <- ${causes[i]}`);
@@ -24,7 +33,7 @@ describe('causingLines: the line of a chunk behind each alert event', () => {
       line(T0 + 3 * SEC, 'out of memory', { host: 'b' }),
     ];
     const out = e.process(lines);
-    expect(summary(out.events, causingLines(out.events, lines))).toEqual([
+    expect(summary(out.events, causingLines(out.events, chunkOf(lines)))).toEqual([
       'FIRING host=a <- 1',
       'FIRING host=b <- 3',
     ]);
@@ -41,7 +50,9 @@ describe('causingLines: the line of a chunk behind each alert event', () => {
       line(T0 + 7 * MIN, 'noise', { host: 'z' }),
     ];
     const out = e.process(lines);
-    expect(summary(out.events, causingLines(out.events, lines))).toEqual(['RESOLVED host=a <- 2']);
+    expect(summary(out.events, causingLines(out.events, chunkOf(lines)))).toEqual([
+      'RESOLVED host=a <- 2',
+    ]);
   });
 
   it('tells apart a resolve and a new firing caused by lines of the same chunk', () => {
@@ -52,7 +63,7 @@ describe('causingLines: the line of a chunk behind each alert event', () => {
       line(T0 + 10 * MIN, 'out of memory'),
     ];
     const out = e.process(lines);
-    expect(summary(out.events, causingLines(out.events, lines))).toEqual([
+    expect(summary(out.events, causingLines(out.events, chunkOf(lines)))).toEqual([
       'FIRING host=h1 <- 0',
       'RESOLVED host=h1 <- 2',
       'FIRING host=h1 <- 2',
@@ -78,17 +89,17 @@ describe('causingLines: the line of a chunk behind each alert event', () => {
       line(T0 + 4 * SEC, 'refused'),
     ];
     const out = e.process(lines);
-    expect(summary(out.events, causingLines(out.events, lines))).toEqual(['FIRING  <- 3']);
+    expect(summary(out.events, causingLines(out.events, chunkOf(lines)))).toEqual(['FIRING  <- 3']);
   });
 
   it('finds no line for events a tick caused', () => {
     const e = engine(pattern);
     const first = [line(T0, 'out of memory')];
-    expect(causingLines(e.process(first).events, first)).toEqual([0]);
+    expect(causingLines(e.process(first).events, chunkOf(first))).toEqual([0]);
     const ticked = e.tick(T0 + 10 * MIN).events;
     expect(ticked.map((x) => x.status)).toEqual(['RESOLVED']);
-    expect(causingLines(ticked, [])).toEqual([-1]);
+    expect(causingLines(ticked, chunkOf([]))).toEqual([-1]);
     // Lines all older than the event: none of them caused it.
-    expect(causingLines(ticked, [line(T0 + MIN, 'x')])).toEqual([-1]);
+    expect(causingLines(ticked, chunkOf([line(T0 + MIN, 'x')]))).toEqual([-1]);
   });
 });

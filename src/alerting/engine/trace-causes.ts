@@ -1,4 +1,16 @@
-import { type AlertEvent, type LogLine } from '../../platform/schemas/generated.js';
+import { type AlertEvent } from '../../platform/schemas/generated.js';
+
+/**
+ * What causingLines needs of a chunk: every line's timestamp, and the lines that can be an
+ * alert's evidence (the matched ones; a PrematchedChunk is one) with their positions.
+ */
+export interface ChunkLines {
+  readonly timestamps: ArrayLike<number>;
+  readonly matched: readonly {
+    readonly index: number;
+    readonly line: { readonly eventId: string };
+  }[];
+}
 
 /**
  * Which line of a processed chunk caused each alert event the chunk produced, so the event can
@@ -13,9 +25,9 @@ import { type AlertEvent, type LogLine } from '../../platform/schemas/generated.
  *   forward and time-driven evaluation runs when a line moves it, so that line is the cause
  *   (best effort for lines whose timestamp the engine clamped, see maxFutureSkewMs).
  *
- * Returns one index into `lines` per event, -1 when no line of the chunk caused it.
+ * Returns one line position in the chunk per event, -1 when no line of the chunk caused it.
  */
-export function causingLines(events: readonly AlertEvent[], lines: readonly LogLine[]): number[] {
+export function causingLines(events: readonly AlertEvent[], chunk: ChunkLines): number[] {
   let byEventId: Map<string, number> | undefined;
   let reach: number[] | undefined;
   const out = new Array<number>(events.length);
@@ -25,12 +37,12 @@ export function causingLines(events: readonly AlertEvent[], lines: readonly LogL
     if (e.status === 'FIRING') {
       const evidence = e.lastLines?.[e.lastLines.length - 1];
       if (evidence) {
-        byEventId ??= indexByEventId(lines);
+        byEventId ??= indexByEventId(chunk);
         cause = byEventId.get(evidence.eventId) ?? -1;
       }
     }
     if (cause < 0) {
-      reach ??= runningMax(lines);
+      reach ??= runningMax(chunk.timestamps);
       cause = firstReaching(reach, e.emittedAt);
     }
     out[i] = cause;
@@ -38,19 +50,19 @@ export function causingLines(events: readonly AlertEvent[], lines: readonly LogL
   return out;
 }
 
-/** Line index by event id (the last occurrence when a chunk holds a line twice). */
-function indexByEventId(lines: readonly LogLine[]): Map<string, number> {
+/** Line position by event id (the last occurrence when a chunk holds a line twice). */
+function indexByEventId(chunk: ChunkLines): Map<string, number> {
   const m = new Map<string, number>();
-  for (let i = 0; i < lines.length; i++) m.set(lines[i]!.eventId, i);
+  for (const { index, line } of chunk.matched) m.set(line.eventId, index);
   return m;
 }
 
 /** Newest timestamp up to each line: what engine time is at most after that line. */
-function runningMax(lines: readonly LogLine[]): number[] {
-  const out = new Array<number>(lines.length);
+function runningMax(timestamps: ArrayLike<number>): number[] {
+  const out = new Array<number>(timestamps.length);
   let max = -Infinity;
-  for (let i = 0; i < lines.length; i++) {
-    const t = lines[i]!.timestamp;
+  for (let i = 0; i < timestamps.length; i++) {
+    const t = timestamps[i]!;
     if (Number.isFinite(t) && t > max) max = t;
     out[i] = max;
   }

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { createTestPlatform, uniqueName, type TestPlatform } from '../../../test/support/kafka.js';
+import { loadMessagingConfig } from '../../platform/messaging/kafka.js';
+import { RetriableError } from '../../platform/messaging/errors.js';
+import { type LogLine } from '../../platform/schemas/generated.js';
+import { compileRuleSpecs, prematchLines } from '../domain/index.js';
+import { seededLines } from '../domain/testing/log-samples.js';
+import { ruleSet } from '../domain/testing/rule-fixtures.js';
+import {
+  decodeAndMatch,
+  inThreadMatcher,
+  packValues,
+  unpackValues,
+  WorkerLineMatcher,
+} from './line-matcher.js';
+
+/**
+ * The line matcher against the real registry: Avro values decoded and matched on the worker
+ * thread give exactly what the same work gives on this thread, and what matching the original
+ * lines gives; undecodable values are reported with their reason, never dropped.
+ */
+describe('line matcher (worker thread and in-thread) on the real registry', () => {
+  let p: TestPlatform;
+  let topic: string;
+  const logger = pino({ level: 'silent' });
+  const rules = ruleSet(
+    {
+      id: 'ssh',
+      type: 'pattern',
+      match: { regex: 'Failed password for (invalid user )?(?<user>\\S+) from' },
+      group_by: ['fields.user'],
+    },
+    { id: 'oom', type: 'pattern', match: { keywords: ['Out of memory', 'OutOfMemoryError'] } },
+    {
+      id: 'db-quiet',
+      type: 'flatline',
+      match: { where: { source: ['db'] } },
+      timeframe: '5m',
+    },
+  );
+  const lines: LogLine[] = seededLines(3000, 5).map((message, i) => ({
+    eventId: randomUUID(),
+    timestamp: 1_700_000_000_000 + i,
+    source: i % 5 === 0 ? 'db' : 'app',
+    host: `h${i % 3}`,
+    level: i % 11 === 0 ? 'ERROR' : 'INFO',
+    message,
+    fields: { i: String(i) },
+  }));
+  let values: Array<Buffer | null>;
+
+  beforeAll(async () => {
+    p = await createTestPlatform();
+    topic = uniqueName('it.matcher');
+    await p.serde.registerValueSchema(topic, 'log-line');
+    values = lines.map((l) => p.serde.encode(topic, l));
+    // Undecodable values among them: no magic byte, a cut body, no value at all.
+    values.splice(10, 0, Buffer.from('plain text'));
+    values.splice(500, 0, values[499]!.subarray(0, 9));
+    values.splice(2000, 0, null);
+  });
+
+  afterAll(async () => {
+    await p.close();
+  });
+
+  it('packs values into one transferable buffer and back', () => {
+    const sample = [Buffer.from('ab'), null, Buffer.alloc(0), Buffer.from('xyz')];
+    const { bytes, ends } = packValues(sample);
+    expect(bytes.byteLength).toBe(5);
+    expect(unpackValues(bytes, ends)).toEqual(sample);
+  });
+
+  it('decodes and matches on the worker exactly as on this thread, reporting undecodable values', async () => {
+    const matcher = new WorkerLineMatcher(
+      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
+      logger,
+    );
+    try {
+      const [onWorker, inThread] = await Promise.all([
+        matcher.match(values, rules),
+        inThreadMatcher(p.serde, 8192).match(values, rules),
+      ]);
+      expect(onWorker).toEqual(inThread);
+      expect(onWorker.undecodable.map((u) => [u.index, u.reasonCode])).toEqual([
+        [10, 'DECODE.BAD_MAGIC_BYTE'],
+        [500, 'DECODE.TRUNCATED'],
+        [2000, 'DECODE.EMPTY'],
+      ]);
+      // The same as matching the lines themselves: every line, every hit, in order.
+      expect(onWorker.prematched).toEqual(prematchLines(rules, lines));
+      expect(onWorker.prematched.matched.length).toBeGreaterThan(100);
+      expect(onWorker.prematched.matched.some((m) => m.hits.some((h) => h.captures['user']))).toBe(
+        true,
+      );
+    } finally {
+      await matcher.close();
+    }
+  });
+
+  it('matches each chunk with the rule set revision it was sent with, across a swap', async () => {
+    const matcher = new WorkerLineMatcher(
+      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
+      logger,
+    );
+    const fewer = compileRuleSpecs(rules.rules.slice(1).map((r) => r.spec));
+    try {
+      const chunk = values.slice(0, 400);
+      const [a, b, c] = await Promise.all([
+        matcher.match(chunk, rules),
+        matcher.match(chunk, fewer),
+        matcher.match(chunk, rules),
+      ]);
+      expect(a.prematched.revision).toBe(rules.revision);
+      expect(b.prematched.revision).toBe(fewer.revision);
+      expect(c).toEqual(a);
+      expect(b).toEqual(await decodeAndMatch(p.serde, chunk, fewer, 8192));
+      expect(b.prematched.matched.length).toBeLessThan(a.prematched.matched.length);
+    } finally {
+      await matcher.close();
+    }
+    await expect(matcher.match(values.slice(0, 1), rules)).rejects.toBeInstanceOf(RetriableError);
+  });
+});
