@@ -237,6 +237,7 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
   // ---------------------------------------------------------------- boot and shutdown
 
   async init(): Promise<void> {
+    await this.matcher.start();
     const applied = await this.store.migrate();
     if (applied.length > 0) this.logger.info({ applied }, 'alerting schema migrated');
     const state = await this.store.load(this.owner, true);

@@ -78,6 +78,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       logger,
     );
     try {
+      await matcher.start(); // resolves once the worker has loaded its code
       const [onWorker, inThread] = await Promise.all([
         matcher.match(values, rules),
         inThreadMatcher(p.serde, 8192).match(values, rules),

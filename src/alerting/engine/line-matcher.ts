@@ -79,6 +79,7 @@ export type ToMatchWorker =
     };
 
 export type FromMatchWorker =
+  | { readonly id: 0; readonly ready: true }
   | { readonly id: number; readonly ok: true; readonly result: DecodedChunk }
   | {
       readonly id: number;
@@ -130,6 +131,8 @@ export function unpackValues(bytes: ArrayBuffer, ends: Int32Array): (Buffer | nu
 /** Decodes and matches chunks of logs.lines: on a worker thread or on the calling thread. */
 export interface LineMatcher {
   readonly mode: 'worker' | 'in-thread';
+  /** Resolves once the matcher can take chunks (the worker has loaded its code). */
+  start(): Promise<void>;
   match(values: readonly (Buffer | null)[], rules: CompiledRuleSet): Promise<DecodedChunk>;
   close(): Promise<void>;
 }
@@ -137,6 +140,7 @@ export interface LineMatcher {
 export function inThreadMatcher(serde: AvroSerde, maxLineLength: number): LineMatcher {
   return {
     mode: 'in-thread',
+    start: () => Promise.resolve(),
     match: (values, rules) => decodeAndMatch(serde, values, rules, maxLineLength),
     close: () => Promise.resolve(),
   };
@@ -157,6 +161,8 @@ interface Waiting {
 export class WorkerLineMatcher implements LineMatcher {
   readonly mode = 'worker' as const;
   private worker: Worker | null = null;
+  /** Resolves when the current worker has loaded (its first message). */
+  private ready: Promise<void> = Promise.resolve();
   private sentRevision: string | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
@@ -166,6 +172,15 @@ export class WorkerLineMatcher implements LineMatcher {
     private readonly data: MatchWorkerData,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Starts the worker and waits until it has loaded its code, so the first chunks do not wait
+   * for that (seconds from TypeScript sources under load).
+   */
+  async start(): Promise<void> {
+    if (!this.worker) this.spawn();
+    await this.ready;
+  }
 
   match(values: readonly (Buffer | null)[], rules: CompiledRuleSet): Promise<DecodedChunk> {
     if (this.closed) return Promise.reject(new RetriableError('line matcher is closed'));
@@ -199,7 +214,15 @@ export class WorkerLineMatcher implements LineMatcher {
   private spawn(): Worker {
     const worker = startWorker(this.data);
     worker.unref();
+    let loaded: () => void = () => undefined;
+    this.ready = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
     worker.on('message', (m: FromMatchWorker) => {
+      if ('ready' in m) {
+        loaded();
+        return;
+      }
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
@@ -215,6 +238,7 @@ export class WorkerLineMatcher implements LineMatcher {
       this.sentRevision = null;
       if (!this.closed) this.logger.warn({ code }, 'line matcher worker exited; replacing it');
       this.failAll(new RetriableError(`line matcher worker exited (code ${code})`));
+      loaded();
     });
     this.worker = worker;
     this.sentRevision = null;

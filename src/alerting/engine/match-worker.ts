@@ -49,3 +49,6 @@ async function onChunk(message: Extract<ToMatchWorker, { type: 'chunk' }>): Prom
   }
   port.postMessage(reply);
 }
+
+const ready: FromMatchWorker = { id: 0, ready: true };
+port.postMessage(ready);
