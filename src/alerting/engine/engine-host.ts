@@ -209,12 +209,14 @@ export class EngineHost implements OnApplicationBootstrap, BeforeApplicationShut
     serde: AvroSerde,
     private readonly consumer?: BatchConsumer,
   ) {
+    const inThread = inThreadMatcher(serde, settings.engine.maxLineLength);
     this.matcher = settings.matchWorker
       ? new WorkerLineMatcher(
           { messaging: config.messaging, maxLineLength: settings.engine.maxLineLength },
           this.logger,
+          inThread,
         )
-      : inThreadMatcher(serde, settings.engine.maxLineLength);
+      : inThread;
     // An idle client killed by the server (restart, failover) must not crash the process:
     // the platform's pool has no 'error' listener of its own.
     if (pool.listenerCount('error') === 0)

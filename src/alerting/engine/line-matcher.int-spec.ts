@@ -76,6 +76,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     const matcher = new WorkerLineMatcher(
       { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
       logger,
+      inThreadMatcher(p.serde, 8192),
     );
     try {
       await matcher.start(); // resolves once the worker has loaded its code
@@ -95,6 +96,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       expect(onWorker.prematched.matched.some((m) => m.hits.some((h) => h.captures['user']))).toBe(
         true,
       );
+      expect(matcher.fallbacks).toBe(0); // the worker did it, not the in-thread fallback
     } finally {
       await matcher.close();
     }
@@ -104,6 +106,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     const matcher = new WorkerLineMatcher(
       { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
       logger,
+      inThreadMatcher(p.serde, 8192),
     );
     const fewer = compileRuleSpecs(rules.rules.slice(1).map((r) => r.spec));
     try {
@@ -122,5 +125,28 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       await matcher.close();
     }
     await expect(matcher.match(values.slice(0, 1), rules)).rejects.toBeInstanceOf(RetriableError);
+  });
+
+  it('matches a chunk on the main thread when the worker fails on it for good', async () => {
+    const fallback = inThreadMatcher(p.serde, 8192);
+    const matcher = new WorkerLineMatcher(
+      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
+      logger,
+      fallback,
+    );
+    // A rule set whose revision does not match its rules: the worker refuses the chunk.
+    const inconsistent = { ...rules, revision: 'not-the-revision-of-these-rules' };
+    try {
+      const chunk = values.slice(0, 300);
+      const result = await matcher.match(chunk, inconsistent);
+      expect(matcher.fallbacks).toBe(1);
+      expect(result).toEqual(await fallback.match(chunk, inconsistent));
+      expect(result.prematched.matched.length).toBeGreaterThan(0);
+      // The worker is still there for the next consistent chunk.
+      await matcher.match(chunk, rules);
+      expect(matcher.fallbacks).toBe(1);
+    } finally {
+      await matcher.close();
+    }
   });
 });

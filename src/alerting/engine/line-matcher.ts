@@ -167,10 +167,17 @@ export class WorkerLineMatcher implements LineMatcher {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private closed = false;
+  /** Chunks the worker failed on that the fallback matched instead. */
+  fallbacks = 0;
 
+  /**
+   * `fallback` matches a chunk the worker failed on for a reason other than a transient one (a
+   * defect in the worker, say): the chunk is still processed, on this thread, and logged.
+   */
   constructor(
     private readonly data: MatchWorkerData,
     private readonly logger: Logger,
+    private readonly fallback: LineMatcher,
   ) {}
 
   /**
@@ -182,7 +189,24 @@ export class WorkerLineMatcher implements LineMatcher {
     await this.ready;
   }
 
-  match(values: readonly (Buffer | null)[], rules: CompiledRuleSet): Promise<DecodedChunk> {
+  async match(values: readonly (Buffer | null)[], rules: CompiledRuleSet): Promise<DecodedChunk> {
+    try {
+      return await this.onWorker(values, rules);
+    } catch (err) {
+      if (err instanceof RetriableError) throw err;
+      this.fallbacks++;
+      this.logger.error(
+        { err: errorMessage(err), values: values.length },
+        'line matcher worker failed on a chunk; matching it on the main thread',
+      );
+      return this.fallback.match(values, rules);
+    }
+  }
+
+  private onWorker(
+    values: readonly (Buffer | null)[],
+    rules: CompiledRuleSet,
+  ): Promise<DecodedChunk> {
     if (this.closed) return Promise.reject(new RetriableError('line matcher is closed'));
     const worker = this.worker ?? this.spawn();
     if (this.sentRevision !== rules.revision) {
