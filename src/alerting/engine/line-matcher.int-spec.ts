@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { createTestPlatform, uniqueName, type TestPlatform } from '../../../test/support/kafka.js';
 import { loadMessagingConfig } from '../../platform/messaging/kafka.js';
@@ -145,6 +146,26 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       // The worker is still there for the next consistent chunk.
       await matcher.match(chunk, rules);
       expect(matcher.fallbacks).toBe(1);
+    } finally {
+      await matcher.close();
+    }
+  });
+
+  it('fails what a dying worker held as retriable and takes the next chunk with a new worker', async () => {
+    const matcher = new WorkerLineMatcher(
+      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
+      logger,
+      inThreadMatcher(p.serde, 8192),
+    );
+    try {
+      await matcher.start();
+      const inFlight = matcher.match(values, rules);
+      // The worker dies (as on an out-of-memory abort) while it holds the chunk.
+      await (matcher as unknown as { worker: Worker }).worker.terminate();
+      await expect(inFlight).rejects.toBeInstanceOf(RetriableError);
+      const again = await matcher.match(values, rules);
+      expect(again.prematched).toEqual(prematchLines(rules, lines));
+      expect(matcher.fallbacks).toBe(0);
     } finally {
       await matcher.close();
     }
