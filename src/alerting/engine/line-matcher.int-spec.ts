@@ -66,6 +66,15 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     await p.close();
   });
 
+  /** A worker matcher on the real registry, falling back to an in-thread one. */
+  function workerMatcher(fallback = inThreadMatcher(p.serde, 8192)): WorkerLineMatcher {
+    return new WorkerLineMatcher(
+      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
+      logger,
+      fallback,
+    );
+  }
+
   it('packs values into one transferable buffer and back', () => {
     const sample = [Buffer.from('ab'), null, Buffer.alloc(0), Buffer.from('xyz')];
     const { bytes, ends } = packValues(sample);
@@ -74,11 +83,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
   });
 
   it('decodes and matches on the worker exactly as on this thread, reporting undecodable values', async () => {
-    const matcher = new WorkerLineMatcher(
-      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
-      logger,
-      inThreadMatcher(p.serde, 8192),
-    );
+    const matcher = workerMatcher();
     try {
       await matcher.start(); // resolves once the worker has loaded its code
       const [onWorker, inThread] = await Promise.all([
@@ -104,11 +109,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
   });
 
   it('matches each chunk with the rule set revision it was sent with, across a swap', async () => {
-    const matcher = new WorkerLineMatcher(
-      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
-      logger,
-      inThreadMatcher(p.serde, 8192),
-    );
+    const matcher = workerMatcher();
     const fewer = compileRuleSpecs(rules.rules.slice(1).map((r) => r.spec));
     try {
       const chunk = values.slice(0, 400);
@@ -130,11 +131,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
 
   it('matches a chunk on the main thread when the worker fails on it for good', async () => {
     const fallback = inThreadMatcher(p.serde, 8192);
-    const matcher = new WorkerLineMatcher(
-      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
-      logger,
-      fallback,
-    );
+    const matcher = workerMatcher(fallback);
     // A rule set whose revision does not match its rules: the worker refuses the chunk.
     const inconsistent = { ...rules, revision: 'not-the-revision-of-these-rules' };
     try {
@@ -152,11 +149,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
   });
 
   it('fails what a dying worker held as retriable and takes the next chunk with a new worker', async () => {
-    const matcher = new WorkerLineMatcher(
-      { messaging: loadMessagingConfig(process.env, uniqueName('matcher')), maxLineLength: 8192 },
-      logger,
-      inThreadMatcher(p.serde, 8192),
-    );
+    const matcher = workerMatcher();
     try {
       await matcher.start();
       const inFlight = matcher.match(values, rules);
