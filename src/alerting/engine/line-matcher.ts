@@ -130,7 +130,6 @@ export function unpackValues(bytes: ArrayBuffer, ends: Int32Array): (Buffer | nu
 
 /** Decodes and matches chunks of logs.lines: on a worker thread or on the calling thread. */
 export interface LineMatcher {
-  readonly mode: 'worker' | 'in-thread';
   /** Resolves once the matcher can take chunks (the worker has loaded its code). */
   start(): Promise<void>;
   match(values: readonly (Buffer | null)[], rules: CompiledRuleSet): Promise<DecodedChunk>;
@@ -139,7 +138,6 @@ export interface LineMatcher {
 
 export function inThreadMatcher(serde: AvroSerde, maxLineLength: number): LineMatcher {
   return {
-    mode: 'in-thread',
     start: () => Promise.resolve(),
     match: (values, rules) => decodeAndMatch(serde, values, rules, maxLineLength),
     close: () => Promise.resolve(),
@@ -159,7 +157,6 @@ interface Waiting {
  * A worker that dies fails what it had (retriable) and is replaced on the next chunk.
  */
 export class WorkerLineMatcher implements LineMatcher {
-  readonly mode = 'worker' as const;
   private worker: Worker | null = null;
   /** Resolves when the current worker has loaded (its first message). */
   private ready: Promise<void> = Promise.resolve();

@@ -189,13 +189,12 @@ export class BatchConsumer {
   health(): ConsumerHealth {
     const m = this.members;
     const assigned = m.filter((x) => x.assignedPartitions > 0);
-    const oldest = (pick: (x: MemberState) => number | undefined): number | undefined =>
-      assigned.some((x) => pick(x) === undefined)
+    const oldest = (pick: (x: MemberState) => number | undefined): number | undefined => {
+      const times = assigned.map(pick);
+      return times.length === 0 || times.includes(undefined)
         ? undefined
-        : assigned.reduce<number | undefined>(
-            (a, x) => Math.min(a ?? Infinity, pick(x)!),
-            undefined,
-          );
+        : Math.min(...(times as number[]));
+    };
     const ids = m.flatMap((x) => (x.memberId ? [x.memberId] : []));
     return {
       running: this.state.running,
