@@ -213,12 +213,17 @@ export class BatchConsumer {
     for (const topic of this.subscriptions.keys()) {
       await this.serde.registerValueSchema(dlqTopicName(topic), 'dead-letter');
     }
+    // Every member connected and subscribed before any joins, then all join at once: members
+    // that join together share the first generation (a member joining after the first has
+    // started fetching makes the group rebalance while it works).
     const count = Math.max(1, o.members ?? 1);
-    for (let i = 0; i < count; i++) await this.startMember();
+    const members = await Promise.all(Array.from({ length: count }, () => this.connectMember()));
+    await Promise.all(members.map((run) => run()));
     this.state.running = true;
   }
 
-  private async startMember(): Promise<void> {
+  /** Creates, connects and subscribes a member; the returned function joins and runs it. */
+  private async connectMember(): Promise<() => Promise<void>> {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
@@ -242,22 +247,23 @@ export class BatchConsumer {
     this.instrument(consumer, member);
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: o.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: async (payload) => {
-        const subscription = this.subscriptions.get(payload.batch.topic);
-        if (!subscription) return;
-        const work = this.consumeBatch(consumer, subscription, payload);
-        this.inflight.add(work);
-        try {
-          await work;
-        } finally {
-          this.inflight.delete(work);
-        }
-      },
-    });
+    return () =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+        eachBatch: async (payload) => {
+          const subscription = this.subscriptions.get(payload.batch.topic);
+          if (!subscription) return;
+          const work = this.consumeBatch(consumer, subscription, payload);
+          this.inflight.add(work);
+          try {
+            await work;
+          } finally {
+            this.inflight.delete(work);
+          }
+        },
+      });
   }
 
   /**
