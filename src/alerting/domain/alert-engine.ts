@@ -93,6 +93,8 @@ export class AlertEngine {
   private lastTickAt: number | null = null;
   /** Runtimes whose state may have changed since the last changedRuleStateJson(). */
   private readonly changed = new Set<RuleRuntime>();
+  /** Every runtime has a start time (reset whenever runtimes are replaced or restored). */
+  private allStarted = false;
   readonly stats: EngineStats = {
     lines: 0,
     matchedLines: 0,
@@ -199,6 +201,7 @@ export class AlertEngine {
       return fresh;
     });
     this.rules = ruleSet;
+    this.allStarted = false;
     this.lifecycle.setRules(ruleSet.enabled.map((r) => r.spec));
     return this.lifecycle.drain();
   }
@@ -280,6 +283,7 @@ export class AlertEngine {
   }
 
   private restore(s: EngineSnapshot): void {
+    this.allStarted = false;
     this.watermarkAt = s.watermark;
     this.nextEvalAt = s.nextEvalAt;
     this.lastTickAt = s.lastTickAt;
@@ -307,11 +311,16 @@ export class AlertEngine {
   }
 
   private startRuntimes(): void {
+    // Runs per line: a flag keeps it from walking every rule once all have started.
+    if (this.allStarted) return;
+    let all = true;
     for (const r of this.runtimes)
       if (r.startedAt === null) {
         r.startedAt = this.watermarkAt;
         this.changed.add(r);
+        if (r.startedAt === null) all = false;
       }
+    this.allStarted = all;
   }
 
   private evaluate(now: number): void {
