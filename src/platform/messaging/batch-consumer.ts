@@ -118,15 +118,18 @@ type HandlerRun =
 
 const ERROR_TEXT_MAX = 2000;
 
-function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const [name, raw] of Object.entries(headers)) {
+/** Shared by every message without headers (most of them): one object less per message. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function headersToStrings(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  let out: Record<string, string> | undefined;
+  for (const name in headers) {
+    const raw = headers[name];
     if (raw === undefined) continue;
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value !== undefined) out[name] = value.toString();
+    if (value !== undefined) (out ??= {})[name] = value.toString();
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 function nextOffset(offset: string): string {
