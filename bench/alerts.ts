@@ -322,7 +322,18 @@ async function pipelineDrain(expected: number): Promise<{
     ALERTING_GROUP_ID: groupId,
   });
   const first = await firstCommit;
+  const cpuMetric = 'streamline_process_process_cpu_seconds_total';
+  const linesMetric = 'streamline_alerting_lines_total';
+  const usage = async (): Promise<{ cpu: number; lines: number; at: number }> => ({
+    cpu: await metric(svc.url, cpuMetric),
+    lines: await metric(svc.url, linesMetric),
+    at: performance.now(),
+  });
+  const from = await usage();
   const { at, events } = await watcher;
+  const to = await usage();
+  const cpuSeconds = to.cpu - from.cpu;
+  const cpu = `${((cpuSeconds / Math.max(1, to.lines - from.lines)) * 1e6).toFixed(2)} µs of CPU per line (${(cpuSeconds / ((to.at - from.at) / 1000)).toFixed(2)} cores)`;
   const seconds = (at - first.at) / 1000;
   const ticks = await metric(svc.url, 'streamline_alerting_ticks_total');
   const byRule = new Map<string, number>();
@@ -340,7 +351,7 @@ async function pipelineDrain(expected: number): Promise<{
   const commitSeconds = await metric(svc.url, 'streamline_alerting_commit_duration_seconds_sum');
   const mutations = await metric(svc.url, 'streamline_alerting_commit_mutations_sum');
   const joins = await metric(svc.url, 'streamline_consumer_rebalances_total');
-  const groupStats = `${joins} group joins (${consumers} members), ${commits} commits, mean ${((commitSeconds / Math.max(1, commits)) * 1000).toFixed(1)} ms, ${(mutations / Math.max(1, commits)).toFixed(1)} engine calls each`;
+  const groupStats = `${cpu}; ${joins} group joins (${consumers} members); ${commits} commits, mean ${((commitSeconds / Math.max(1, commits)) * 1000).toFixed(1)} ms, ${(mutations / Math.max(1, commits)).toFixed(1)} engine calls each`;
   await svc.stop();
   if (processed < expected)
     console.warn(`alerting counted ${processed} lines, expected ${expected}`);
@@ -519,7 +530,10 @@ try {
     console.log('  … producing');
     const produced = await produceAll();
     console.log('  … raw drain');
+    const rawCpu = process.cpuUsage();
     const raw = await rawKafkaDrain(kafka, `raw-${id}`, linesTopic, produced.count);
+    const rawUsage = process.cpuUsage(rawCpu);
+    const rawCpuPerLine = (rawUsage.user + rawUsage.system) / produced.count;
     console.log('  … pipeline drain');
     const pipe = await pipelineDrain(produced.count);
     console.log(
@@ -531,7 +545,11 @@ try {
             produced.rate,
             `${produced.count.toLocaleString('en-US')} lines`,
           ],
-          ['raw kafkajs consume (count + commit)', raw, 'same topic, same run'],
+          [
+            'raw kafkajs consume (count + commit)',
+            raw,
+            `same topic, same run; ${rawCpuPerLine.toFixed(2)} µs of CPU per line`,
+          ],
           [
             'alerting pipeline (topic → alert events)',
             pipe.rate,
@@ -543,7 +561,7 @@ try {
     console.log(
       `\npipeline / raw: ${((pipe.rate / raw) * 100).toFixed(0)}% (target ≥ 70%); pipeline ${Math.round(pipe.rate).toLocaleString('en-US')} lines/s (target ≥ 100,000)`,
     );
-    console.log(`alerting consumer: ${pipe.groupStats}`);
+    console.log(`alerting service during the drain: ${pipe.groupStats}`);
   }
   if (phases.includes('latency')) {
     console.log('  … latency phase');
