@@ -8,13 +8,7 @@ import { type LogLine } from '../../platform/schemas/generated.js';
 import { compileRuleSpecs, prematchLines } from '../domain/index.js';
 import { seededLines } from '../domain/testing/log-samples.js';
 import { ruleSet } from '../domain/testing/rule-fixtures.js';
-import {
-  decodeAndMatch,
-  inThreadMatcher,
-  packValues,
-  unpackValues,
-  WorkerLineMatcher,
-} from './line-matcher.js';
+import { decodeAndMatch, inThreadMatcher, packValues, WorkerLineMatcher } from './line-matcher.js';
 
 /**
  * The line matcher against the real registry: Avro values decoded and matched on the worker
@@ -75,11 +69,48 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     );
   }
 
-  it('packs values into one transferable buffer and back', () => {
+  it('packs values into one transferable buffer, one end offset per value', () => {
     const sample = [Buffer.from('ab'), null, Buffer.alloc(0), Buffer.from('xyz')];
     const { bytes, ends } = packValues(sample);
-    expect(bytes.byteLength).toBe(5);
-    expect(unpackValues(bytes, ends)).toEqual(sample);
+    expect(Buffer.from(bytes).toString()).toBe('abxyz');
+    expect([...ends]).toEqual([2, -1, 2, 5]);
+  });
+
+  it('decodes packed values in place exactly as one by one, errors included', () => {
+    const good = values[0]!;
+    const sample = [
+      good,
+      good.subarray(0, good.length - 3), // cut: the next value's bytes must not complete it
+      values[1]!,
+      Buffer.concat([good, Buffer.from([0x02, 0x02])]), // trailing bytes
+      Buffer.from('plain text'),
+      Buffer.from([0, 0, 0]), // shorter than the header
+      values[2]!,
+    ];
+    const { bytes, ends } = packValues(sample);
+    const packed = Buffer.from(bytes);
+    const outcome = (decode: () => unknown): unknown => {
+      try {
+        return decode();
+      } catch (err) {
+        return (err as { reasonCode?: string }).reasonCode ?? String(err);
+      }
+    };
+    let start = 0;
+    const inPlace = [...ends].map((end) => {
+      const from = start;
+      start = end;
+      return outcome(() => p.serde.decodeSyncAt(packed, from, end, 'log-line'));
+    });
+    const oneByOne = sample.map((v) => outcome(() => p.serde.decodeSync(v, 'log-line')));
+    expect(inPlace).toEqual(oneByOne);
+    expect(oneByOne.slice(1, 6)).toEqual([
+      'DECODE.TRUNCATED',
+      lines[1],
+      'DECODE.INVALID_AVRO',
+      'DECODE.BAD_MAGIC_BYTE',
+      'DECODE.TRUNCATED',
+    ]);
   });
 
   it('decodes and matches on the worker exactly as on this thread, reporting undecodable values', async () => {
@@ -121,7 +152,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       expect(a.prematched.revision).toBe(rules.revision);
       expect(b.prematched.revision).toBe(fewer.revision);
       expect(c).toEqual(a);
-      expect(b).toEqual(await decodeAndMatch(p.serde, chunk, fewer, 8192));
+      expect(b).toEqual(await decodeAndMatch(p.serde, packValues(chunk), fewer, 8192));
       expect(b.prematched.matched.length).toBeLessThan(a.prematched.matched.length);
     } finally {
       await matcher.close();

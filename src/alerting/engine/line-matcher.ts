@@ -38,20 +38,29 @@ export interface DecodedChunk {
  */
 export async function decodeAndMatch(
   serde: AvroSerde,
-  values: readonly (Buffer | null)[],
+  values: PackedValues,
   rules: CompiledRuleSet,
   maxLineLength: number,
 ): Promise<DecodedChunk> {
   const lines: LogLine[] = [];
   const undecodable: UndecodableLine[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
+  const bytes = Buffer.from(values.bytes);
+  const { ends } = values;
+  let start = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i]!;
     try {
-      lines.push(
-        serde.canDecodeSync(value)
-          ? serde.decodeSync<LogLine>(value, 'log-line')
-          : await serde.decode<LogLine>(value, 'log-line'),
-      );
+      if (end < 0) {
+        lines.push(serde.decodeSync<LogLine>(null, 'log-line')); // throws: no value
+      } else {
+        const from = start;
+        start = end;
+        lines.push(
+          serde.canDecodeSyncAt(bytes, from, end)
+            ? serde.decodeSyncAt<LogLine>(bytes, from, end, 'log-line')
+            : await serde.decode<LogLine>(bytes.subarray(from, end), 'log-line'),
+        );
+      }
     } catch (err) {
       if (!(err instanceof PermanentMessageError)) throw err;
       undecodable.push({ index: i, reasonCode: err.reasonCode, error: err.message });
@@ -67,7 +76,7 @@ export interface MatchWorkerData {
   readonly maxLineLength: number;
 }
 
-/** Values packed into one transferable buffer: value i is bytes [ends[i-1], ends[i]); -1 = null. */
+/** Values packed into one buffer (transferable to a worker); see packValues. */
 export type ToMatchWorker =
   | { readonly type: 'rules'; readonly revision: string; readonly specs: readonly RuleSpec[] }
   | {
@@ -88,10 +97,16 @@ export type FromMatchWorker =
       readonly error: string;
     };
 
-export function packValues(values: readonly (Buffer | null)[]): {
-  bytes: ArrayBuffer;
-  ends: Int32Array;
-} {
+/**
+ * Message values one after the other in one buffer: value i is bytes [end of the last value
+ * before it, ends[i]); ends[i] = -1 for a null value.
+ */
+export interface PackedValues {
+  readonly bytes: ArrayBuffer;
+  readonly ends: Int32Array;
+}
+
+export function packValues(values: readonly (Buffer | null)[]): PackedValues {
   let total = 0;
   for (const v of values) if (v) total += v.length;
   const bytes = new ArrayBuffer(total);
@@ -111,21 +126,6 @@ export function packValues(values: readonly (Buffer | null)[]): {
   return { bytes, ends };
 }
 
-export function unpackValues(bytes: ArrayBuffer, ends: Int32Array): (Buffer | null)[] {
-  const out = new Array<Buffer | null>(ends.length);
-  let start = 0;
-  for (let i = 0; i < ends.length; i++) {
-    const end = ends[i]!;
-    if (end < 0) {
-      out[i] = null;
-      continue;
-    }
-    out[i] = Buffer.from(bytes, start, end - start);
-    start = end;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- the matcher the host uses
 
 /** Decodes and matches chunks of logs.lines: on a worker thread or on the calling thread. */
@@ -139,7 +139,7 @@ export interface LineMatcher {
 export function inThreadMatcher(serde: AvroSerde, maxLineLength: number): LineMatcher {
   return {
     start: () => Promise.resolve(),
-    match: (values, rules) => decodeAndMatch(serde, values, rules, maxLineLength),
+    match: (values, rules) => decodeAndMatch(serde, packValues(values), rules, maxLineLength),
     close: () => Promise.resolve(),
   };
 }

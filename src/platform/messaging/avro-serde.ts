@@ -194,9 +194,42 @@ export class AvroSerde {
 
   /** True when the writer schema of `buffer` is already cached, so `decodeSync` can run. */
   canDecodeSync(buffer: Buffer | null): boolean {
-    if (buffer === null || buffer.length < HEADER_BYTES || buffer[0] !== MAGIC_BYTE) return true;
-    const id = buffer.readUInt32BE(1);
+    return buffer === null || this.canDecodeSyncAt(buffer, 0, buffer.length);
+  }
+
+  /** `canDecodeSync` for the value in bytes [start, end) of `bytes`. */
+  canDecodeSyncAt(bytes: Buffer, start: number, end: number): boolean {
+    if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return true;
+    const id = bytes.readUInt32BE(start + 1);
     return this.schemasById.has(id) || (this.unknownIds.get(id) ?? 0) > Date.now();
+  }
+
+  /**
+   * `decodeSync` of the value in bytes [start, end) of `bytes` (values packed one after the
+   * other), without a Buffer per value. Anything short of a clean decode ending exactly at
+   * `end` is decoded again from the value alone by `decodeSync`, for its exact error.
+   */
+  decodeSyncAt<T>(bytes: Buffer, start: number, end: number, schema: SchemaName): T {
+    if (end - start >= HEADER_BYTES && bytes[start] === MAGIC_BYTE) {
+      const id = bytes.readUInt32BE(start + 1);
+      const writer = this.schemasById.get(id);
+      if (writer) {
+        const reader = this.readerType(schema);
+        const resolver = this.resolverFor(id, writer, reader, schema);
+        try {
+          // Reads only move forward: a decode that ends at `end` read nothing past it.
+          const decoded: { value: unknown; offset: number } = reader.decode(
+            bytes,
+            start + HEADER_BYTES,
+            resolver ?? undefined,
+          );
+          if (decoded.offset === end) return decoded.value as T;
+        } catch {
+          // decodeSync below says what is wrong
+        }
+      }
+    }
+    return this.decodeSync<T>(bytes.subarray(start, end), schema);
   }
 
   /** Decodes into the reader schema `schema`; fetches an unknown writer schema once. */
