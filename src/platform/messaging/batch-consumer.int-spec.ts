@@ -170,7 +170,7 @@ describe('batch consumer on the real broker and registry', () => {
     await p.producer.send({
       topic,
       messages: [
-        { key: 'k', value: p.serde.encode(topic, good) },
+        { key: 'k', value: p.serde.encode(topic, good), headers: { traceparent: 'tp-1' } },
         { key: 'k', value: Buffer.from('junk') },
       ],
     });
@@ -197,6 +197,13 @@ describe('batch consumer on the real broker and registry', () => {
     expect(letter!.headers['dlq-reason']).toBe('TEST.RAW');
     expect(seen).toHaveLength(2);
     expect(Buffer.isBuffer(seen[0]!.value)).toBe(true);
+    // Key and headers are decoded when read, the same as for a decoded subscription.
+    expect(seen.map((m) => [m.key, m.headers, m.partition, m.topic])).toEqual([
+      ['k', { traceparent: 'tp-1' }, 0, topic],
+      ['k', {}, 0, topic],
+    ]);
+    expect(seen[1]!.offset).toBe((BigInt(seen[0]!.offset) + 1n).toString());
+    expect(seen[0]!.timestamp).toBeGreaterThan(Date.now() - 600_000);
     expect(await p.serde.decode<LogLine>(seen[0]!.value, 'log-line')).toEqual(good);
   });
 

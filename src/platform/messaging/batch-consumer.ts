@@ -132,6 +132,37 @@ function headersToStrings(headers: IHeaders | undefined): Readonly<Record<string
   return out ?? NO_HEADERS;
 }
 
+/**
+ * A raw subscription's message: its key and headers become strings only when read. Handlers of
+ * raw batches (log lines by the ten thousand) mostly never read them.
+ */
+class RawMessage implements ConsumedMessage<Buffer | null> {
+  readonly offset: string;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  private keyText: string | null | undefined;
+  private headerText: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly message: KafkaMessage,
+  ) {
+    this.offset = message.offset;
+    this.value = message.value;
+    this.timestamp = Number(message.timestamp);
+  }
+
+  get key(): string | null {
+    if (this.keyText === undefined) this.keyText = this.message.key?.toString() ?? null;
+    return this.keyText;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return (this.headerText ??= headersToStrings(this.message.headers));
+  }
+}
+
 function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();
 }
@@ -379,16 +410,17 @@ export class BatchConsumer {
 
     if (!subscription.raw) await this.withRetry(topic, () => this.prefetchSchemas(chunk));
     for (const message of chunk) {
+      if (subscription.raw) {
+        decoded.push(new RawMessage(topic, partition, message));
+        continue;
+      }
       try {
-        const value = subscription.raw
-          ? message.value
-          : this.serde.decodeSync(message.value, schema);
         decoded.push({
           topic,
           partition,
           offset: message.offset,
           key: message.key ? message.key.toString() : null,
-          value,
+          value: this.serde.decodeSync(message.value, schema),
           headers: headersToStrings(message.headers),
           timestamp: Number(message.timestamp),
         });
