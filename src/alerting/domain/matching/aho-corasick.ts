@@ -116,6 +116,43 @@ export class AhoCorasick {
   }
 
   /**
+   * `scan` over the bytes [start, end) of an ASCII text (UTF-8 whose bytes are all below 0x80:
+   * each byte is then the text's UTF-16 code unit, so the result is `scan`'s). Returns false,
+   * with `found` incomplete, at the first byte that is not ASCII: the caller scans the decoded
+   * text instead.
+   */
+  scanAscii(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    seen: Int32Array,
+    gen: number,
+    found: number[],
+  ): boolean {
+    const delta = this.delta;
+    const classes = this.classes;
+    const outStart = this.outStart;
+    const outIds = this.outIds;
+    const A = this.alphabetSize;
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) return false;
+      s = delta[s * A + classes[b]!]!;
+      const from = outStart[s]!;
+      const to = outStart[s + 1]!;
+      for (let k = from; k < to; k++) {
+        const id = outIds[k]!;
+        if (seen[id] !== gen) {
+          seen[id] = gen;
+          found.push(id);
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
    * Scans `text`; for each pattern found for the first time in this scan, sets
    * `seen[id] = gen` and pushes the id to `found`. Pass a new `gen` per scan.
    */

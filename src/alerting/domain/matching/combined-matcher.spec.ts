@@ -159,6 +159,45 @@ describe('CombinedMatcher', () => {
     expect(hit('Connection closed by 1.2.3.4 [preauth]', { host: 'node-2' })).toContain('r24');
   });
 
+  it('tells from source, host, level and message bytes alone which lines cannot match, never wrongly', () => {
+    // Without the two rules whose regex has no literal (they could match any message).
+    const filtered = compileRuleSet({
+      rules: fiftyRules().filter((r) => r['id'] !== 'r10' && r['id'] !== 'r11'),
+    });
+    if (!filtered.ok) throw new Error(JSON.stringify(filtered.errors));
+    const cases: Array<[typeof matcher, string]> = [
+      [matcher, 'all 50'],
+      [filtered.value.matcher, 'filtered'],
+    ];
+    const lines = sampleLines(5000);
+    lines.push({ ...lines[0]!, message: 'İstanbul straße timed out' });
+    const skipped = new Map<string, number>();
+    const outcomes: Array<[string, boolean | null, boolean | RuleHit[]]> = [];
+    let nonAscii = 0;
+    for (const [m, name] of cases) {
+      for (const l of lines) {
+        const bytes = Buffer.from(l.message);
+        const header = prepareLine({ ...l, message: '', fields: {} });
+        const may = m.mayMatchAscii(header, bytes, 0, bytes.length);
+        const hits: RuleHit[] = [];
+        m.match(prepareLine(l), hits);
+        // null only for a message that is not ASCII; false only when nothing matches.
+        outcomes.push([l.message, may, may === null ? bytes.length > l.message.length : hits]);
+        if (may === null) nonAscii++;
+        if (may === false) skipped.set(name, (skipped.get(name) ?? 0) + 1);
+      }
+    }
+    expect(
+      outcomes.filter(([, may, check]) =>
+        may === null ? check !== true : may === false && (check as RuleHit[]).length > 0,
+      ),
+    ).toEqual([]);
+    // A rule that can match any message (\d{3}) keeps every line; without it many are skipped.
+    expect(skipped.get('all 50')).toBeUndefined();
+    expect(skipped.get('filtered')).toBeGreaterThan(100);
+    expect(nonAscii).toBeGreaterThanOrEqual(2);
+  });
+
   it('matches keywords only in the kept part of a truncated line', () => {
     const out: RuleHit[] = [];
     const long = `${'x'.repeat(100)} out of memory`;

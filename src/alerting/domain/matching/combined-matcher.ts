@@ -15,6 +15,9 @@ export interface RuleHit {
   readonly captures: Captures;
 }
 
+/** Line fields known before the message and structured fields are decoded. */
+const HEADER_FIELDS: ReadonlySet<string> = new Set(['source', 'host', 'level']);
+
 /** Regex literals are prefixes-only prefilters, so cutting them keeps the automaton small. */
 const REGEX_LITERAL_MAX = 32;
 const GEN_RESET = 1 << 30;
@@ -45,6 +48,12 @@ export class CombinedMatcher {
   private readonly found: number[] = [];
   private readonly candidates: number[] = [];
   private readonly oracle = (id: number): boolean => this.seen[id] === this.gen;
+  /**
+   * Per rule: its filter reads nothing but the line's source, host and level (no regex, no
+   * keywords, conditions on those fields only), so it can be decided before the message and
+   * the structured fields are decoded.
+   */
+  private readonly headerOnly: boolean[];
 
   constructor(targets: readonly MatchTarget[]) {
     const register = (folded: string, cap: number): number => {
@@ -81,6 +90,12 @@ export class CombinedMatcher {
         }
       }
     });
+    this.headerOnly = this.rules.map(
+      (rule) =>
+        rule.spec.regex === null &&
+        rule.spec.keywords.length === 0 &&
+        rule.spec.where.every((c) => HEADER_FIELDS.has(c.field)),
+    );
     this.ac = new AhoCorasick(this.literals);
     this.seen = new Int32Array(this.literals.length);
     this.ruleSeen = new Int32Array(targets.length);
@@ -97,14 +112,49 @@ export class CombinedMatcher {
     };
   }
 
-  /** Appends the rules matching `p` (and not excepted) to `out`, in rule order. */
-  match(p: PreparedLine, out: RuleHit[]): void {
+  private nextGen(): number {
     if (++this.gen >= GEN_RESET) {
       this.gen = 1;
       this.seen.fill(0);
       this.ruleSeen.fill(0);
     }
-    const gen = this.gen;
+    return this.gen;
+  }
+
+  /**
+   * Whether a line can match any rule, decided from its source, host and level (`header`: a
+   * prepared line whose message and fields are not read) and the bytes [start, end) of its
+   * message, before the rest is decoded. False means `match` on the decoded line finds
+   * nothing: no rule's literal occurs in the message, and every rule that needs no literal
+   * reads only those three fields and rejects them. True: decode the line and `match` it.
+   * Null: the message is not ASCII, decode it (the literals are matched on UTF-16 text).
+   */
+  mayMatchAscii(
+    header: PreparedLine,
+    message: Uint8Array,
+    start: number,
+    end: number,
+  ): boolean | null {
+    const gen = this.nextGen();
+    const found = this.found;
+    found.length = 0;
+    if (this.literals.length > 0 && !this.ac.scanAscii(message, start, end, this.seen, gen, found))
+      return null;
+    for (const id of found) if (this.triggers[id]!.length > 0) return true;
+    for (const r of this.alwaysGlobal) if (!this.headerRejects(r, header)) return true;
+    const bySource = this.alwaysBySource.get(header.line.source);
+    if (bySource) for (const r of bySource) if (!this.headerRejects(r, header)) return true;
+    return false;
+  }
+
+  /** Rule `r` reads only source, host and level, and they do not pass its filter. */
+  private headerRejects(r: number, header: PreparedLine): boolean {
+    return this.headerOnly[r]! && this.rules[r]!.test(header, this.oracle) === null;
+  }
+
+  /** Appends the rules matching `p` (and not excepted) to `out`, in rule order. */
+  match(p: PreparedLine, out: RuleHit[]): void {
+    const gen = this.nextGen();
     const found = this.found;
     const candidates = this.candidates;
     found.length = 0;
