@@ -15,7 +15,7 @@ export type { LabelMatcher, MatchOp, MatcherError } from '../../platform/labels/
 export { alertFingerprint, nameUuid } from './lifecycle/ids.js';
 export { MAX_LINE_LENGTH, prepareLine } from './matching/prepared-line.js';
 export { CombinedMatcher } from './matching/combined-matcher.js';
-export { prematchLines } from './matching/prematch.js';
+export { PrematchBuilder, prematchLines } from './matching/prematch.js';
 export type { LineHits, PrematchedChunk } from './matching/prematch.js';
 export { compileSafeRegex } from './regex/regex-safety.js';
 export type { RegexIssue, RegexIssueCode } from './regex/regex-safety.js';

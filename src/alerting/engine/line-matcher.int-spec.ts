@@ -113,6 +113,20 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     ]);
   });
 
+  it('gives the same chunk whether or not lines that cannot match are skipped undecoded', async () => {
+    const packed = (): ReturnType<typeof packValues> => packValues(values);
+    const skimmed = await decodeAndMatch(p.serde, packed(), rules, 8192);
+    const decoded = await decodeAndMatch(p.serde, packed(), rules, 8192, { skim: false });
+    expect(skimmed).toEqual(decoded);
+    expect(skimmed.prematched.timestamps).toHaveLength(lines.length);
+    // Not vacuous: most of these lines (source app, no ssh or oom words) can be skipped.
+    const skippable = lines.filter(
+      (l) =>
+        l.source === 'app' && !/failed password|out of memory|outofmemoryerror/i.test(l.message),
+    );
+    expect(skippable.length).toBeGreaterThan(lines.length / 2);
+  });
+
   it('decodes and matches on the worker exactly as on this thread, reporting undecodable values', async () => {
     const matcher = workerMatcher();
     try {

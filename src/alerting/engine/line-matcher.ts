@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type AvroSerde } from '../../platform/messaging/avro-serde.js';
+import { AvroSerde } from '../../platform/messaging/avro-serde.js';
 import {
   errorMessage,
   PermanentMessageError,
@@ -9,12 +9,13 @@ import {
 } from '../../platform/messaging/errors.js';
 import { type MessagingConfig } from '../../platform/messaging/kafka.js';
 import { type AppLogger as Logger } from '../../platform/logging/logger.js';
-import { type LogLine } from '../../platform/schemas/generated.js';
+import { type LogLine, SCHEMA_TEXTS } from '../../platform/schemas/generated.js';
 import {
   type CompiledRuleSet,
   type PrematchedChunk,
   type RuleSpec,
-  prematchLines,
+  PrematchBuilder,
+  prepareLine,
 } from '../domain/index.js';
 
 /** A logs.lines value that does not decode: it goes to the DLQ with this reason. */
@@ -41,32 +42,177 @@ export async function decodeAndMatch(
   values: PackedValues,
   rules: CompiledRuleSet,
   maxLineLength: number,
+  options: { readonly skim?: boolean } = {},
 ): Promise<DecodedChunk> {
-  const lines: LogLine[] = [];
+  const chunk = new PrematchBuilder(rules, values.ends.length, maxLineLength);
   const undecodable: UndecodableLine[] = [];
   const bytes = Buffer.from(values.bytes);
   const { ends } = values;
+  const skim = (options.skim ?? true) && logLineSkimmable;
   let start = 0;
   for (let i = 0; i < ends.length; i++) {
     const end = ends[i]!;
+    const from = start;
+    if (end >= 0) start = end;
+    // Most lines match nothing: when the rules can tell so from the source, host, level and
+    // message bytes, the line is not decoded at all (see CombinedMatcher.mayMatchAscii).
+    if (skim && end >= 0 && serde.readsAsWritten(bytes, from, end, 'log-line')) {
+      const head = skimLogLine(bytes, from + AvroSerde.headerBytes, end);
+      if (head !== null && head.messageEnd - head.messageStart <= maxLineLength) {
+        const { timestamp, source, host, level } = head.line;
+        const header = prepareLine(
+          { eventId: '', timestamp, source, host, level, message: '', fields: NO_FIELDS },
+          maxLineLength,
+        );
+        if (
+          rules.matcher.mayMatchAscii(header, bytes, head.messageStart, head.messageEnd) === false
+        ) {
+          chunk.addUnmatched(head.line.timestamp);
+          continue;
+        }
+      }
+    }
     try {
-      if (end < 0) {
-        lines.push(serde.decodeSync<LogLine>(null, 'log-line')); // throws: no value
-      } else {
-        const from = start;
-        start = end;
-        lines.push(
-          serde.canDecodeSyncAt(bytes, from, end)
+      chunk.add(
+        end < 0
+          ? serde.decodeSync<LogLine>(null, 'log-line') // throws: no value
+          : serde.canDecodeSyncAt(bytes, from, end)
             ? serde.decodeSyncAt<LogLine>(bytes, from, end, 'log-line')
             : await serde.decode<LogLine>(bytes.subarray(from, end), 'log-line'),
-        );
-      }
+      );
     } catch (err) {
       if (!(err instanceof PermanentMessageError)) throw err;
       undecodable.push({ index: i, reasonCode: err.reasonCode, error: err.message });
     }
   }
-  return { prematched: prematchLines(rules, lines, maxLineLength), undecodable };
+  return { prematched: chunk.build(), undecodable };
+}
+
+/** The structured fields of a line that is only skimmed: they are never read. */
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A LogLine's fields read straight from its Avro body, and where its message's bytes are. */
+export interface SkimmedLine {
+  readonly line: Pick<LogLine, 'timestamp' | 'source' | 'host' | 'level'>;
+  readonly messageStart: number;
+  readonly messageEnd: number;
+}
+
+/** The body layout skimLogLine reads; with any other log-line.avsc it is not used. */
+const SKIM_LAYOUT =
+  'eventId:string timestamp:long source:string host:null|string level:null|string message:string fields:map<string>';
+
+interface AvroFieldSchema {
+  readonly name: string;
+  readonly type: unknown;
+}
+
+function typeText(type: unknown): string {
+  if (typeof type === 'string') return type;
+  if (Array.isArray(type)) return type.map(typeText).join('|');
+  const t = type as { type: string; values?: unknown };
+  return t.type === 'map' ? `map<${typeText(t.values)}>` : t.type;
+}
+
+/** Whether log-line.avsc is the layout skimLogLine reads (checked once). */
+export const logLineSkimmable = ((): boolean => {
+  const schema = JSON.parse(SCHEMA_TEXTS['log-line']) as { fields: AvroFieldSchema[] };
+  return schema.fields.map((f) => `${f.name}:${typeText(f.type)}`).join(' ') === SKIM_LAYOUT;
+})();
+
+/** Read position of skimLogLine's helpers. */
+let at = 0;
+
+/** avsc's Tap.readLong: a zig-zag varint, in float arithmetic past 28 bits. */
+function readLong(b: Buffer): number {
+  let n = 0;
+  let k = 0;
+  let x: number;
+  let h: number;
+  do {
+    x = b[at++]!;
+    h = x & 0x80;
+    n |= (x & 0x7f) << k;
+    k += 7;
+  } while (h && k < 28);
+  if (h) {
+    let f = n;
+    let fk = 268_435_456;
+    do {
+      x = b[at++]!;
+      f += (x & 0x7f) * fk;
+      fk *= 128;
+    } while (x & 0x80);
+    return (f % 2 ? -(f + 1) : f) / 2;
+  }
+  return (n >> 1) ^ -(n & 1);
+}
+
+/** Skips a string (or bytes) ending by `end`; false when it does not. */
+function skipString(b: Buffer, end: number): boolean {
+  const len = readLong(b);
+  if (len < 0 || at + len > end) return false;
+  at += len;
+  return true;
+}
+
+/** An ASCII string ending by `end` (undefined otherwise: the full decode reads it). */
+function asciiString(b: Buffer, end: number): string | undefined {
+  const len = readLong(b);
+  if (len < 0 || at + len > end) return undefined;
+  for (let i = at; i < at + len; i++) if (b[i]! >= 0x80) return undefined;
+  const text = b.toString('latin1', at, at + len);
+  at += len;
+  return text;
+}
+
+/** A ["null", "string"] union: null, an ASCII string, or undefined for anything else. */
+function optionalAscii(b: Buffer, end: number): string | null | undefined {
+  const branch = readLong(b);
+  if (branch === 0) return null;
+  return branch === 1 ? asciiString(b, end) : undefined;
+}
+
+/**
+ * Reads the body of a LogLine written with log-line.avsc as it is (eventId, timestamp, source,
+ * host, level, message, fields) from `pos` to `end`: the timestamp, source, host and level,
+ * and the bounds of the message; skips the rest, checking that the record ends exactly at
+ * `end`. Null when anything is not as expected (a non-ASCII field, an unsafe long, a bad union
+ * branch, a short or long body): the caller decodes the value in full, which says what is wrong.
+ */
+export function skimLogLine(b: Buffer, pos: number, end: number): SkimmedLine | null {
+  at = pos;
+  if (!skipString(b, end)) return null; // eventId
+  const timestamp = readLong(b);
+  if (!(timestamp >= -9_007_199_254_740_990 && timestamp <= 9_007_199_254_740_990)) return null;
+  const source = asciiString(b, end);
+  if (source === undefined) return null;
+  const host = optionalAscii(b, end);
+  if (host === undefined) return null;
+  const level = optionalAscii(b, end);
+  if (level === undefined) return null;
+  const messageLength = readLong(b);
+  if (messageLength < 0 || at + messageLength > end) return null;
+  const messageStart = at;
+  at += messageLength;
+  for (;;) {
+    let count = readLong(b);
+    if (count === 0) break;
+    if (count < 0) {
+      count = -count;
+      readLong(b); // block size in bytes
+    }
+    for (let i = 0; i < count; i++) {
+      if (at > end || !skipString(b, end) || !skipString(b, end)) return null;
+    }
+    if (at > end) return null;
+  }
+  if (at !== end) return null;
+  return {
+    line: { timestamp, source, host, level },
+    messageStart,
+    messageEnd: messageStart + messageLength,
+  };
 }
 
 // ---------------------------------------------------------------- worker protocol

@@ -53,6 +53,9 @@ interface WriterEntry {
  * does not answer is a `RetriableError`.
  */
 export class AvroSerde {
+  /** Bytes before the Avro body of a value: magic byte and schema id. */
+  static readonly headerBytes = HEADER_BYTES;
+
   private readonly writers = new Map<string, WriterEntry>();
   private readonly readers = new Map<string, avro.Type>();
   private readonly schemasById = new Map<number, avro.Type>();
@@ -202,6 +205,23 @@ export class AvroSerde {
     if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return true;
     const id = bytes.readUInt32BE(start + 1);
     return this.schemasById.has(id) || (this.unknownIds.get(id) ?? 0) > Date.now();
+  }
+
+  /**
+   * True when the value in bytes [start, end) has a cached writer schema that reads as
+   * `schema` without resolution (the same schema): its body is laid out as `schema` says, for
+   * a caller that reads some fields straight from the bytes.
+   */
+  readsAsWritten(bytes: Buffer, start: number, end: number, schema: SchemaName): boolean {
+    if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return false;
+    const id = bytes.readUInt32BE(start + 1);
+    const writer = this.schemasById.get(id);
+    if (!writer) return false;
+    try {
+      return this.resolverFor(id, writer, this.readerType(schema), schema) === null;
+    } catch {
+      return false; // incompatible: decodeSync says so
+    }
   }
 
   /**

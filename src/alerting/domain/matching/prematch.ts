@@ -34,18 +34,55 @@ export function prematchLines(
   lines: readonly LogLine[],
   maxLineLength: number = MAX_LINE_LENGTH,
 ): PrematchedChunk {
-  const timestamps = new Float64Array(lines.length);
-  const matched: LineHits[] = [];
-  const hits: RuleHit[] = [];
-  let truncated = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    timestamps[i] = Number.isFinite(line.timestamp) ? line.timestamp : NaN;
-    const p = prepareLine(line, maxLineLength);
-    if (p.truncated) truncated++;
-    hits.length = 0;
-    rules.matcher.match(p, hits);
-    if (hits.length > 0) matched.push({ index: i, line, hits: hits.slice() });
+  const chunk = new PrematchBuilder(rules, lines.length, maxLineLength);
+  for (const line of lines) chunk.add(line);
+  return chunk.build();
+}
+
+/**
+ * Builds a PrematchedChunk line by line: `add` matches a line; `addUnmatched` records a line
+ * known to match nothing (see CombinedMatcher.mayMatchAscii) by its timestamp alone.
+ */
+export class PrematchBuilder {
+  private readonly timestamps: Float64Array;
+  private readonly matched: LineHits[] = [];
+  private readonly hits: RuleHit[] = [];
+  private truncated = 0;
+  private count = 0;
+
+  constructor(
+    private readonly rules: CompiledRuleSet,
+    capacity: number,
+    private readonly maxLineLength: number = MAX_LINE_LENGTH,
+  ) {
+    this.timestamps = new Float64Array(capacity);
   }
-  return { revision: rules.revision, timestamps, truncated, matched };
+
+  add(line: LogLine): void {
+    const i = this.count++;
+    this.timestamps[i] = Number.isFinite(line.timestamp) ? line.timestamp : NaN;
+    const p = prepareLine(line, this.maxLineLength);
+    if (p.truncated) this.truncated++;
+    const hits = this.hits;
+    hits.length = 0;
+    this.rules.matcher.match(p, hits);
+    if (hits.length > 0) this.matched.push({ index: i, line, hits: hits.slice() });
+  }
+
+  /** A line that matches no rule and was not truncated. */
+  addUnmatched(timestamp: number): void {
+    this.timestamps[this.count++] = Number.isFinite(timestamp) ? timestamp : NaN;
+  }
+
+  build(): PrematchedChunk {
+    return {
+      revision: this.rules.revision,
+      timestamps:
+        this.count === this.timestamps.length
+          ? this.timestamps
+          : this.timestamps.slice(0, this.count),
+      truncated: this.truncated,
+      matched: this.matched,
+    };
+  }
 }
