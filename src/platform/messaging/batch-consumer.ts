@@ -10,6 +10,7 @@ import { type Logger } from 'pino';
 import { type MessagingMetrics } from '../observability/metrics.js';
 import { type SchemaName, type DeadLetter } from '../schemas/generated.js';
 import { AvroSerde } from './avro-serde.js';
+import { retryTransient } from './bootstrap.js';
 import { DlqReason, PermanentMessageError, errorMessage, isRetriable } from './errors.js';
 import { type KafkaClient } from './kafka.js';
 import { dlqTopicName } from './topics.js';
@@ -245,7 +246,9 @@ export class BatchConsumer {
     if (this.subscriptions.size === 0) return;
     const o = this.options;
     for (const topic of this.subscriptions.keys()) {
-      await this.serde.registerValueSchema(dlqTopicName(topic), 'dead-letter');
+      await retryTransient(() =>
+        this.serde.registerValueSchema(dlqTopicName(topic), 'dead-letter'),
+      );
     }
     // Every member connected and subscribed before any joins, then all join at once: members
     // that join together share the first generation (a member joining after the first has

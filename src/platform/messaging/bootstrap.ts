@@ -6,9 +6,11 @@ import { allTopicSpecs, type TopicSpec } from './topics.js';
 /**
  * Several services bootstrap the same catalog at start, so they race: a topic another process is
  * still creating ("does not host this topic-partition"), a subject rule another registration just
- * added ("already exists"). Those settle within moments; retry a few times with backoff.
+ * added ("already exists"). Those settle within moments; retry a few times with backoff. Also
+ * for a registry answer that went missing (the client's 10 s timeout): registrations are
+ * idempotent.
  */
-async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+export async function retryTransient<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await fn();
@@ -48,7 +50,7 @@ export async function bootstrapTopics(
     const existingNames = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existingNames.has(s.name));
     if (missing.length > 0) {
-      await retrying(() =>
+      await retryTransient(() =>
         admin.createTopics({
           waitForLeaders: true,
           timeout: 30_000,
@@ -63,7 +65,7 @@ export async function bootstrapTopics(
     }
     const schemaIds: Record<string, number> = {};
     for (const spec of specs) {
-      schemaIds[spec.name] = await retrying(() =>
+      schemaIds[spec.name] = await retryTransient(() =>
         serde.registerValueSchema(spec.name, spec.valueSchema),
       );
     }
