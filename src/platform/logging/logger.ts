@@ -11,13 +11,20 @@ export type AppLogger = Logger;
 let root: Logger | undefined;
 
 export function createRootLogger(service: string, options: LoggerOptions = {}): Logger {
-  root = pino({
-    level: process.env.LOG_LEVEL ?? 'info',
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    ...options,
-  });
+  root = pino(
+    {
+      level: process.env.LOG_LEVEL ?? 'info',
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      ...options,
+    },
+    // Written as logged: nothing is buffered, so nothing has to be flushed at exit. pino's
+    // default (buffered) stdout flushes at exit with sonic-boom 4's flushSync, which retries a
+    // broken pipe forever: a service whose log reader had gone (Ctrl-C on the demo) never
+    // exited.
+    pino.destination({ dest: 1, sync: true }),
+  );
   return root;
 }
 
