@@ -61,6 +61,7 @@ function stackEnv(): Record<string, string> {
 
 const children: Array<{ name: string; child: ChildProcess }> = [];
 let stopping = false;
+let stoppingAt = 0;
 let webhook: Server | undefined;
 const received = { notifications: 0, alerts: 0, badSignatures: 0 };
 
@@ -231,9 +232,15 @@ function startWebhookReceiver(): Promise<void> {
   return new Promise((resolve) => webhook?.listen(WEBHOOK_PORT, '127.0.0.1', resolve));
 }
 
-async function shutdown(code: number): Promise<never> {
-  if (stopping) process.exit(code);
+async function shutdown(code: number): Promise<void> {
+  if (stopping) {
+    // Ctrl-C reaches this process twice at once (from the terminal and relayed by npm/tsx): only
+    // a later one means "stop now, skip the drain".
+    if (Date.now() - stoppingAt > 2000) process.exit(code);
+    return;
+  }
   stopping = true;
+  stoppingAt = Date.now();
   log('stopping: draining services (SIGTERM)…');
   await Promise.all(
     children.map(
