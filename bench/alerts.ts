@@ -251,7 +251,9 @@ async function watchEvents(
 ): Promise<{ at: number; events: AlertEvent[] }> {
   const consumer = kafka.consumer({
     groupId: `events-${id}-${randomBytes(2).toString('hex')}`,
-    maxWaitTimeInMs: 20,
+    // A fetch returns as soon as an event arrives; the long wait only keeps this reader from
+    // polling the broker while the service under test works (it shares the 2 cores).
+    maxWaitTimeInMs: 500,
   });
   await consumer.connect();
   await consumer.subscribe({ topic: eventsTopic, fromBeginning: true });
