@@ -280,12 +280,16 @@ async function watchEvents(
  * Polls the group's committed offsets on the lines topic until one is set: when, and how many
  * lines were committed by then (they are left out of the rate, like the time they took).
  */
-async function watchFirstCommit(groupId: string): Promise<{ at: number; committed: number }> {
+async function watchFirstCommit(
+  groupId: string,
+  cancelled: () => boolean,
+): Promise<{ at: number; committed: number }> {
   const admin = kafka.admin();
   await admin.connect();
   const deadline = Date.now() + 120_000;
   try {
     for (;;) {
+      if (cancelled()) throw new Error('cancelled');
       if (Date.now() > deadline) throw new Error(`group ${groupId} committed nothing in 120 s`);
       const [entry] = await admin.fetchOffsets({ groupId, topics: [linesTopic] });
       const committed = (entry?.partitions ?? [])
@@ -318,10 +322,15 @@ async function pipelineDrain(expected: number): Promise<{
   // The clock starts at the group's first commit, watched from outside while the service boots:
   // its consumers start fetching as soon as the first of them has joined, before the service
   // reports ready, so "ready" would start the clock after work already done.
-  const firstCommit = watchFirstCommit(groupId);
+  let startFailed = false;
+  const firstCommit = watchFirstCommit(groupId, () => startFailed);
+  firstCommit.catch(() => undefined); // awaited below; a failed start must not leave it unhandled
   const svc = await startService('alerting', {
     ALERT_RULES_FILE: rulesFile,
     ALERTING_GROUP_ID: groupId,
+  }).catch((err: unknown) => {
+    startFailed = true;
+    throw err;
   });
   const first = await firstCommit;
   const cpuMetric = 'streamline_process_process_cpu_seconds_total';
