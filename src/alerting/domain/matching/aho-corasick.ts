@@ -129,25 +129,11 @@ export class AhoCorasick {
     gen: number,
     found: number[],
   ): boolean {
-    const delta = this.delta;
-    const classes = this.classes;
-    const outStart = this.outStart;
-    const outIds = this.outIds;
-    const A = this.alphabetSize;
     let s = 0;
     for (let i = start; i < end; i++) {
       const b = bytes[i]!;
       if (b >= 0x80) return false;
-      s = delta[s * A + classes[b]!]!;
-      const from = outStart[s]!;
-      const to = outStart[s + 1]!;
-      for (let k = from; k < to; k++) {
-        const id = outIds[k]!;
-        if (seen[id] !== gen) {
-          seen[id] = gen;
-          found.push(id);
-        }
-      }
+      s = this.step(s, b, seen, gen, found);
     }
     return true;
   }
@@ -157,23 +143,24 @@ export class AhoCorasick {
    * `seen[id] = gen` and pushes the id to `found`. Pass a new `gen` per scan.
    */
   scan(text: string, seen: Int32Array, gen: number, found: number[]): void {
-    const delta = this.delta;
-    const classes = this.classes;
-    const outStart = this.outStart;
-    const outIds = this.outIds;
-    const A = this.alphabetSize;
     let s = 0;
-    for (let i = 0; i < text.length; i++) {
-      s = delta[s * A + classes[text.charCodeAt(i)]!]!;
-      const from = outStart[s]!;
-      const to = outStart[s + 1]!;
-      for (let k = from; k < to; k++) {
-        const id = outIds[k]!;
-        if (seen[id] !== gen) {
-          seen[id] = gen;
-          found.push(id);
-        }
+    for (let i = 0; i < text.length; i++) s = this.step(s, text.charCodeAt(i), seen, gen, found);
+  }
+
+  /**
+   * One character (UTF-16 code unit) from state `s`: the next state; each pattern ending there
+   * and not yet seen in this scan is marked `seen[id] = gen` and pushed to `found`.
+   */
+  private step(s: number, code: number, seen: Int32Array, gen: number, found: number[]): number {
+    const next = this.delta[s * this.alphabetSize + this.classes[code]!]!;
+    const outIds = this.outIds;
+    for (let k = this.outStart[next]!, to = this.outStart[next + 1]!; k < to; k++) {
+      const id = outIds[k]!;
+      if (seen[id] !== gen) {
+        seen[id] = gen;
+        found.push(id);
       }
     }
+    return next;
   }
 }
