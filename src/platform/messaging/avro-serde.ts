@@ -33,6 +33,15 @@ type AvroResolver = ReturnType<avro.Type['createResolver']>;
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
+
+/**
+ * Schema id of the Confluent-framed value in bytes [start, end) of `bytes`; undefined when it is
+ * too short or lacks the magic byte (schemaIdOf says which).
+ */
+function framedIdAt(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return undefined;
+  return bytes.readUInt32BE(start + 1);
+}
 /** How long an id the registry does not know stays known-unknown before we ask again. */
 const UNKNOWN_ID_RECHECK_MS = 60_000;
 
@@ -202,8 +211,8 @@ export class AvroSerde {
 
   /** `canDecodeSync` for the value in bytes [start, end) of `bytes`. */
   canDecodeSyncAt(bytes: Buffer, start: number, end: number): boolean {
-    if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return true;
-    const id = bytes.readUInt32BE(start + 1);
+    const id = framedIdAt(bytes, start, end);
+    if (id === undefined) return true;
     return this.schemasById.has(id) || (this.unknownIds.get(id) ?? 0) > Date.now();
   }
 
@@ -213,8 +222,8 @@ export class AvroSerde {
    * a caller that reads some fields straight from the bytes.
    */
   readsAsWritten(bytes: Buffer, start: number, end: number, schema: SchemaName): boolean {
-    if (end - start < HEADER_BYTES || bytes[start] !== MAGIC_BYTE) return false;
-    const id = bytes.readUInt32BE(start + 1);
+    const id = framedIdAt(bytes, start, end);
+    if (id === undefined) return false;
     const writer = this.schemasById.get(id);
     if (!writer) return false;
     try {
@@ -230,8 +239,8 @@ export class AvroSerde {
    * `end` is decoded again from the value alone by `decodeSync`, for its exact error.
    */
   decodeSyncAt<T>(bytes: Buffer, start: number, end: number, schema: SchemaName): T {
-    if (end - start >= HEADER_BYTES && bytes[start] === MAGIC_BYTE) {
-      const id = bytes.readUInt32BE(start + 1);
+    const id = framedIdAt(bytes, start, end);
+    if (id !== undefined) {
       const writer = this.schemasById.get(id);
       if (writer) {
         const reader = this.readerType(schema);
