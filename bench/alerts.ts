@@ -37,6 +37,7 @@ import { allTopicSpecs, physicalTopic, TOPICS } from '../src/platform/messaging/
 import { type AlertEvent, type LogLine } from '../src/platform/schemas/generated.js';
 import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
 import { benchRuleSet, type RawRule } from '../src/alerting/domain/bench/bench-rules.js';
+import { freePort } from '../test/support/throwaway-servers.js';
 import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 1_000_000);
@@ -164,7 +165,8 @@ async function startService(
   name: 'alerting' | 'notifier',
   env: Record<string, string>,
 ): Promise<Service> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // The OS picks a port nothing listens on (a random one could be a kafkajs connection's).
+  const port = await freePort();
   const profile = process.env.BENCH_PROFILE_DIR;
   const args = [
     ...nodeArgs,
