@@ -31,8 +31,15 @@ export class AhoCorasick {
   readonly patternCount: number;
   readonly stateCount: number;
   private readonly classes: Uint16Array;
+  /** `classes` of the ASCII code units (a small table that stays in cache). */
+  private readonly asciiClasses: Uint16Array;
   private readonly alphabetSize: number;
-  private readonly delta: Int32Array;
+  /**
+   * Transitions by row: a state's row is state × alphabetSize, and `rows[row + class]` is the
+   * next state's row — bitwise-negated (so negative) when a pattern ends in that state. A scan
+   * walks rows without a multiplication and reads the outputs only when the sign says so.
+   */
+  private readonly rows: Int32Array;
   private readonly outStart: Int32Array;
   private readonly outIds: Int32Array;
 
@@ -102,7 +109,13 @@ export class AhoCorasick {
         }
       }
     }
-    this.delta = delta;
+    const rows = new Int32Array(delta.length);
+    for (let i = 0; i < delta.length; i++) {
+      const next = delta[i]!;
+      rows[i] = outputs[next]!.length > 0 ? ~(next * A) : next * A;
+    }
+    this.rows = rows;
+    this.asciiClasses = this.classes.slice(0, 0x80);
     this.outStart = new Int32Array(this.stateCount + 1);
     let total = 0;
     for (let s = 0; s < this.stateCount; s++) {
@@ -129,11 +142,14 @@ export class AhoCorasick {
     gen: number,
     found: number[],
   ): boolean {
-    let s = 0;
+    const ascii = this.asciiClasses;
+    const rows = this.rows;
+    let row = 0;
     for (let i = start; i < end; i++) {
       const b = bytes[i]!;
       if (b >= 0x80) return false;
-      s = this.step(s, b, seen, gen, found);
+      row = rows[row + ascii[b]!]!;
+      if (row < 0) row = this.report(row, seen, gen, found);
     }
     return true;
   }
@@ -143,24 +159,30 @@ export class AhoCorasick {
    * `seen[id] = gen` and pushes the id to `found`. Pass a new `gen` per scan.
    */
   scan(text: string, seen: Int32Array, gen: number, found: number[]): void {
-    let s = 0;
-    for (let i = 0; i < text.length; i++) s = this.step(s, text.charCodeAt(i), seen, gen, found);
+    const classes = this.classes;
+    const rows = this.rows;
+    let row = 0;
+    for (let i = 0; i < text.length; i++) {
+      row = rows[row + classes[text.charCodeAt(i)]!]!;
+      if (row < 0) row = this.report(row, seen, gen, found);
+    }
   }
 
   /**
-   * One character (UTF-16 code unit) from state `s`: the next state; each pattern ending there
-   * and not yet seen in this scan is marked `seen[id] = gen` and pushed to `found`.
+   * A scan reached a state where patterns end (`marked`: its row, negated): each one not yet
+   * seen in this scan is marked `seen[id] = gen` and pushed to `found`. Returns the state's row.
    */
-  private step(s: number, code: number, seen: Int32Array, gen: number, found: number[]): number {
-    const next = this.delta[s * this.alphabetSize + this.classes[code]!]!;
+  private report(marked: number, seen: Int32Array, gen: number, found: number[]): number {
+    const row = ~marked;
+    const state = row / this.alphabetSize;
     const outIds = this.outIds;
-    for (let k = this.outStart[next]!, to = this.outStart[next + 1]!; k < to; k++) {
+    for (let k = this.outStart[state]!, to = this.outStart[state + 1]!; k < to; k++) {
       const id = outIds[k]!;
       if (seen[id] !== gen) {
         seen[id] = gen;
         found.push(id);
       }
     }
-    return next;
+    return row;
   }
 }
