@@ -69,11 +69,39 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     );
   }
 
-  it('packs values into one transferable buffer, one end offset per value', () => {
+  /** Each packed value's bytes, as text (null for a null value). */
+  const unpacked = ({ bytes, starts, ends }: ReturnType<typeof packValues>): (string | null)[] =>
+    [...starts].map((s, i) => (s < 0 ? null : Buffer.from(bytes, s, ends[i]! - s).toString()));
+
+  it('packs values of separate buffers one after the other into one transferable buffer', () => {
     const sample = [Buffer.from('ab'), null, Buffer.alloc(0), Buffer.from('xyz')];
-    const { bytes, ends } = packValues(sample);
-    expect(Buffer.from(bytes).toString()).toBe('abxyz');
-    expect([...ends]).toEqual([2, -1, 2, 5]);
+    sample[3] = Buffer.concat([sample[3]!]); // another ArrayBuffer than the others
+    const packed = packValues(sample);
+    expect(Buffer.from(packed.bytes).toString()).toBe('abxyz');
+    expect([...packed.starts]).toEqual([0, -1, 2, 2]);
+    expect([...packed.ends]).toEqual([2, -1, 2, 5]);
+    expect(unpacked(packed)).toEqual(['ab', null, '', 'xyz']);
+  });
+
+  it('packs views of one buffer (a fetch response) by copying the span they lie in', () => {
+    const response = Buffer.from('..ab..cd.efg....');
+    const sample = [
+      response.subarray(2, 4),
+      null,
+      response.subarray(6, 8),
+      response.subarray(9, 12),
+    ];
+    const packed = packValues(sample);
+    expect(Buffer.from(packed.bytes).toString()).toBe('ab..cd.efg');
+    expect([...packed.starts]).toEqual([0, -1, 4, 7]);
+    expect(unpacked(packed)).toEqual(['ab', null, 'cd', 'efg']);
+    // Values spread thinly over a big buffer are copied one by one instead.
+    const sparse = Buffer.alloc(100_000);
+    sparse.write('hi', 10);
+    sparse.write('yo', 90_000);
+    const thin = packValues([sparse.subarray(10, 12), sparse.subarray(90_000, 90_002)]);
+    expect(thin.bytes.byteLength).toBe(4);
+    expect(unpacked(thin)).toEqual(['hi', 'yo']);
   });
 
   it('decodes packed values in place exactly as one by one, errors included', () => {
@@ -87,7 +115,7 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
       Buffer.from([0, 0, 0]), // shorter than the header
       values[2]!,
     ];
-    const { bytes, ends } = packValues(sample);
+    const { bytes, starts, ends } = packValues(sample);
     const packed = Buffer.from(bytes);
     const outcome = (decode: () => unknown): unknown => {
       try {
@@ -96,12 +124,9 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
         return (err as { reasonCode?: string }).reasonCode ?? String(err);
       }
     };
-    let start = 0;
-    const inPlace = [...ends].map((end) => {
-      const from = start;
-      start = end;
-      return outcome(() => p.serde.decodeSyncAt(packed, from, end, 'log-line'));
-    });
+    const inPlace = [...ends].map((end, i) =>
+      outcome(() => p.serde.decodeSyncAt(packed, starts[i]!, end, 'log-line')),
+    );
     const oneByOne = sample.map((v) => outcome(() => p.serde.decodeSync(v, 'log-line')));
     expect(inPlace).toEqual(oneByOne);
     expect(oneByOne.slice(1, 6)).toEqual([
@@ -118,6 +143,18 @@ describe('line matcher (worker thread and in-thread) on the real registry', () =
     const skimmed = await decodeAndMatch(p.serde, packed(), rules, 8192);
     const decoded = await decodeAndMatch(p.serde, packed(), rules, 8192, { skim: false });
     expect(skimmed).toEqual(decoded);
+    // Values as kafkajs hands them over: views of one response, record framing between them.
+    const response = Buffer.concat(
+      values.flatMap((v) => [Buffer.from([1, 2, 3]), v ?? Buffer.alloc(0)]),
+    );
+    let at = 0;
+    const views = values.map((v) => {
+      at += 3;
+      if (v === null) return null;
+      at += v.length;
+      return response.subarray(at - v.length, at);
+    });
+    expect(await decodeAndMatch(p.serde, packValues(views), rules, 8192)).toEqual(decoded);
     expect(skimmed.prematched.timestamps).toHaveLength(lines.length);
     // Not vacuous: most of these lines (source app, no ssh or oom words) can be skipped.
     const skippable = lines.filter(

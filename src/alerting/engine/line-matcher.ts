@@ -44,48 +44,112 @@ export async function decodeAndMatch(
   maxLineLength: number,
   options: { readonly skim?: boolean } = {},
 ): Promise<DecodedChunk> {
-  const chunk = new PrematchBuilder(rules, values.ends.length, maxLineLength);
+  const { starts, ends } = values;
+  const chunk = new PrematchBuilder(rules, ends.length, maxLineLength);
   const undecodable: UndecodableLine[] = [];
   const bytes = Buffer.from(values.bytes);
-  const { ends } = values;
   const skim = (options.skim ?? true) && logLineSkimmable;
-  let start = 0;
+  const matcher = rules.matcher;
+  const headers = matcher.hasUnfiltered ? headerVerdicts(rules) : null;
+  // Whether values with schema id `skimId` are laid out as log-line.avsc (asked once per id).
+  let skimId: number | undefined;
+  let skimmable = false;
   for (let i = 0; i < ends.length; i++) {
+    const from = starts[i]!;
     const end = ends[i]!;
-    const from = start;
-    if (end >= 0) start = end;
     // Most lines match nothing: when the rules can tell so from the source, host, level and
     // message bytes, the line is not decoded at all (see CombinedMatcher.mayMatchAscii).
-    if (skim && end >= 0 && serde.readsAsWritten(bytes, from, end, 'log-line')) {
-      const head = skimLogLine(bytes, from + AvroSerde.headerBytes, end);
-      if (head !== null && head.messageEnd - head.messageStart <= maxLineLength) {
-        const { timestamp, source, host, level } = head.line;
-        const header = prepareLine(
-          { eventId: '', timestamp, source, host, level, message: '', fields: NO_FIELDS },
-          maxLineLength,
-        );
-        if (
-          rules.matcher.mayMatchAscii(header, bytes, head.messageStart, head.messageEnd) === false
-        ) {
-          chunk.addUnmatched(head.line.timestamp);
+    if (skim && end >= 0) {
+      const id = AvroSerde.framedIdAt(bytes, from, end);
+      if (id !== skimId) {
+        skimId = id;
+        skimmable = id !== undefined && serde.readsAsWritten(bytes, from, end, 'log-line');
+      }
+      if (
+        skimmable &&
+        skimLogLineAt(bytes, from + AvroSerde.headerBytes, end) &&
+        skimmed.messageEnd - skimmed.messageStart <= maxLineLength
+      ) {
+        let may = matcher.literalsMayMatchAscii(bytes, skimmed.messageStart, skimmed.messageEnd);
+        if (may === false && headers !== null) may = headers.mayMatch(bytes);
+        if (may === false) {
+          chunk.addUnmatched(skimmed.timestamp);
           continue;
         }
       }
     }
     try {
-      chunk.add(
-        end < 0
-          ? serde.decodeSync<LogLine>(null, 'log-line') // throws: no value
-          : serde.canDecodeSyncAt(bytes, from, end)
-            ? serde.decodeSyncAt<LogLine>(bytes, from, end, 'log-line')
-            : await serde.decode<LogLine>(bytes.subarray(from, end), 'log-line'),
-      );
+      if (end < 0)
+        chunk.add(serde.decodeSync<LogLine>(null, 'log-line')); // throws: no value
+      else if (serde.canDecodeSyncAt(bytes, from, end))
+        chunk.add(serde.decodeSyncAt<LogLine>(bytes, from, end, 'log-line'));
+      else {
+        chunk.add(await serde.decode<LogLine>(bytes.subarray(from, end), 'log-line'));
+        skimId = undefined; // the registry was asked: the id may be known now
+      }
     } catch (err) {
       if (!(err instanceof PermanentMessageError)) throw err;
       undecodable.push({ index: i, reasonCode: err.reasonCode, error: err.message });
     }
   }
   return { prematched: chunk.build(), undecodable };
+}
+
+/**
+ * What rules that need no literal say about a source, host and level (CombinedMatcher's
+ * unfilteredMayMatch), by the bytes that encode the three: lines come from a few sources and
+ * hosts, so the answer is looked up instead of building three strings and a prepared line per
+ * line. One table per rule set; a full table is emptied.
+ */
+class HeaderVerdicts {
+  private static readonly MAX_ENTRIES = 4096;
+  private readonly byHash = new Map<number, { readonly key: Buffer; readonly verdict: boolean }>();
+
+  constructor(private readonly rules: CompiledRuleSet) {}
+
+  /** For the line skimmLogLineAt read last from `b`. */
+  mayMatch(b: Buffer): boolean {
+    const from = skimmed.headerStart;
+    const to = skimmed.headerEnd;
+    let hash = 0x811c9dc5;
+    for (let i = from; i < to; i++) hash = Math.imul(hash ^ b[i]!, 0x01000193);
+    const known = this.byHash.get(hash);
+    if (known !== undefined && sameBytes(known.key, b, from, to)) return known.verdict;
+    const verdict = this.rules.matcher.unfilteredMayMatch(
+      prepareLine({
+        eventId: '',
+        timestamp: skimmed.timestamp,
+        source: b.toString('latin1', skimmed.sourceStart, skimmed.sourceEnd),
+        host: latin1OrNull(b, skimmed.hostStart, skimmed.hostEnd),
+        level: latin1OrNull(b, skimmed.levelStart, skimmed.levelEnd),
+        message: '',
+        fields: NO_FIELDS,
+      }),
+    );
+    if (known === undefined) {
+      if (this.byHash.size >= HeaderVerdicts.MAX_ENTRIES) this.byHash.clear();
+      this.byHash.set(hash, { key: Buffer.from(b.subarray(from, to)), verdict });
+    }
+    return verdict;
+  }
+}
+
+const headerTables = new WeakMap<CompiledRuleSet, HeaderVerdicts>();
+
+function headerVerdicts(rules: CompiledRuleSet): HeaderVerdicts {
+  let table = headerTables.get(rules);
+  if (!table) headerTables.set(rules, (table = new HeaderVerdicts(rules)));
+  return table;
+}
+
+function sameBytes(key: Buffer, b: Buffer, from: number, to: number): boolean {
+  if (key.length !== to - from) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== b[from + i]) return false;
+  return true;
+}
+
+function latin1OrNull(b: Buffer, start: number, end: number): string | null {
+  return start < 0 ? null : b.toString('latin1', start, end);
 }
 
 /** The structured fields of a line that is only skimmed: they are never read. */
@@ -120,8 +184,27 @@ export const logLineSkimmable = ((): boolean => {
   return schema.fields.map((f) => `${f.name}:${typeText(f.type)}`).join(' ') === SKIM_LAYOUT;
 })();
 
-/** Read position of skimLogLine's helpers. */
+/** Read position of skimLogLineAt's helpers. */
 let at = 0;
+
+/**
+ * Where skimLogLineAt found the parts of the line it read last (offsets into its buffer; a
+ * null host or level has start -1). `headerStart`..`headerEnd` are the bytes that encode the
+ * source, host and level together.
+ */
+const skimmed = {
+  timestamp: 0,
+  headerStart: 0,
+  headerEnd: 0,
+  sourceStart: 0,
+  sourceEnd: 0,
+  hostStart: -1,
+  hostEnd: -1,
+  levelStart: -1,
+  levelEnd: -1,
+  messageStart: 0,
+  messageEnd: 0,
+};
 
 /** avsc's Tap.readLong: a zig-zag varint, in float arithmetic past 28 bits. */
 function readLong(b: Buffer): number {
@@ -156,44 +239,58 @@ function skipString(b: Buffer, end: number): boolean {
   return true;
 }
 
-/** An ASCII string ending by `end` (undefined otherwise: the full decode reads it). */
-function asciiString(b: Buffer, end: number): string | undefined {
+/** Start of the string skipAscii skipped last (it ends at `at`). */
+let fieldStart = 0;
+
+/** Skips an ASCII string ending by `end`; false for anything else (the full decode reads it). */
+function skipAscii(b: Buffer, end: number): boolean {
   const len = readLong(b);
-  if (len < 0 || at + len > end) return undefined;
-  for (let i = at; i < at + len; i++) if (b[i]! >= 0x80) return undefined;
-  const text = b.toString('latin1', at, at + len);
+  if (len < 0 || at + len > end) return false;
+  for (let i = at; i < at + len; i++) if (b[i]! >= 0x80) return false;
+  fieldStart = at;
   at += len;
-  return text;
+  return true;
 }
 
-/** A ["null", "string"] union: null, an ASCII string, or undefined for anything else. */
-function optionalAscii(b: Buffer, end: number): string | null | undefined {
+/** A ["null", "string"] union: 0 for null, 1 for an ASCII string (skipAscii), -1 otherwise. */
+function skipOptionalAscii(b: Buffer, end: number): number {
   const branch = readLong(b);
-  if (branch === 0) return null;
-  return branch === 1 ? asciiString(b, end) : undefined;
+  if (branch === 0) return 0;
+  return branch === 1 && skipAscii(b, end) ? 1 : -1;
 }
 
 /**
  * Reads the body of a LogLine written with log-line.avsc as it is (eventId, timestamp, source,
- * host, level, message, fields) from `pos` to `end`: the timestamp, source, host and level,
- * and the bounds of the message; skips the rest, checking that the record ends exactly at
- * `end`. Null when anything is not as expected (a non-ASCII field, an unsafe long, a bad union
- * branch, a short or long body): the caller decodes the value in full, which says what is wrong.
+ * host, level, message, fields) from `pos` to `end` into `skimmed`: the timestamp and where the
+ * source, host, level and message are; skips the rest, checking that the record ends exactly
+ * at `end`. False when anything is not as expected (a non-ASCII source, host or level, an
+ * unsafe long, a bad union branch, a short or long body): the caller decodes the value in
+ * full, which says what is wrong. Allocates nothing.
  */
-export function skimLogLine(b: Buffer, pos: number, end: number): SkimmedLine | null {
+function skimLogLineAt(b: Buffer, pos: number, end: number): boolean {
   at = pos;
-  if (!skipString(b, end)) return null; // eventId
+  if (!skipString(b, end)) return false; // eventId
   const timestamp = readLong(b);
-  if (!(timestamp >= -9_007_199_254_740_990 && timestamp <= 9_007_199_254_740_990)) return null;
-  const source = asciiString(b, end);
-  if (source === undefined) return null;
-  const host = optionalAscii(b, end);
-  if (host === undefined) return null;
-  const level = optionalAscii(b, end);
-  if (level === undefined) return null;
+  if (!(timestamp >= -9_007_199_254_740_990 && timestamp <= 9_007_199_254_740_990)) return false;
+  const s = skimmed;
+  s.timestamp = timestamp;
+  s.headerStart = at;
+  if (!skipAscii(b, end)) return false;
+  s.sourceStart = fieldStart;
+  s.sourceEnd = at;
+  const host = skipOptionalAscii(b, end);
+  if (host < 0) return false;
+  s.hostStart = host === 0 ? -1 : fieldStart;
+  s.hostEnd = host === 0 ? -1 : at;
+  const level = skipOptionalAscii(b, end);
+  if (level < 0) return false;
+  s.levelStart = level === 0 ? -1 : fieldStart;
+  s.levelEnd = level === 0 ? -1 : at;
+  s.headerEnd = at;
   const messageLength = readLong(b);
-  if (messageLength < 0 || at + messageLength > end) return null;
-  const messageStart = at;
+  if (messageLength < 0 || at + messageLength > end) return false;
+  s.messageStart = at;
+  s.messageEnd = at + messageLength;
   at += messageLength;
   for (;;) {
     let count = readLong(b);
@@ -203,15 +300,26 @@ export function skimLogLine(b: Buffer, pos: number, end: number): SkimmedLine | 
       readLong(b); // block size in bytes
     }
     for (let i = 0; i < count; i++) {
-      if (at > end || !skipString(b, end) || !skipString(b, end)) return null;
+      if (at > end || !skipString(b, end) || !skipString(b, end)) return false;
     }
-    if (at > end) return null;
+    if (at > end) return false;
   }
-  if (at !== end) return null;
+  return at === end;
+}
+
+/** skimLogLineAt's reading of the LogLine body in bytes [pos, end) of `b`, as values. */
+export function skimLogLine(b: Buffer, pos: number, end: number): SkimmedLine | null {
+  if (!skimLogLineAt(b, pos, end)) return null;
+  const s = skimmed;
   return {
-    line: { timestamp, source, host, level },
-    messageStart,
-    messageEnd: messageStart + messageLength,
+    line: {
+      timestamp: s.timestamp,
+      source: b.toString('latin1', s.sourceStart, s.sourceEnd),
+      host: latin1OrNull(b, s.hostStart, s.hostEnd),
+      level: latin1OrNull(b, s.levelStart, s.levelEnd),
+    },
+    messageStart: s.messageStart,
+    messageEnd: s.messageEnd,
   };
 }
 
@@ -230,6 +338,7 @@ export type ToMatchWorker =
       readonly id: number;
       readonly revision: string;
       readonly bytes: ArrayBuffer;
+      readonly starts: Int32Array;
       readonly ends: Int32Array;
     };
 
@@ -244,32 +353,62 @@ export type FromMatchWorker =
     };
 
 /**
- * Message values one after the other in one buffer: value i is bytes [end of the last value
- * before it, ends[i]); ends[i] = -1 for a null value.
+ * Message values in one buffer (transferable to a worker): value i is bytes
+ * [starts[i], ends[i]); both are -1 for a null value. Values may have other bytes between them.
  */
 export interface PackedValues {
   readonly bytes: ArrayBuffer;
+  readonly starts: Int32Array;
   readonly ends: Int32Array;
 }
 
+/**
+ * Copies `values` into one buffer. Values kafkajs hands over are views of one fetch response,
+ * one after the other with a few bytes of record framing between them: when they lie densely
+ * in one buffer, the span they cover is copied at once instead of value by value.
+ */
 export function packValues(values: readonly (Buffer | null)[]): PackedValues {
+  const n = values.length;
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
   let total = 0;
-  for (const v of values) if (v) total += v.length;
+  let source: ArrayBufferLike | null = null;
+  let shared = true;
+  let low = Infinity;
+  let high = 0;
+  for (const v of values) {
+    if (!v) continue;
+    total += v.length;
+    if (source === null) source = v.buffer;
+    else if (v.buffer !== source) shared = false;
+    if (v.byteOffset < low) low = v.byteOffset;
+    if (v.byteOffset + v.length > high) high = v.byteOffset + v.length;
+  }
+  if (source !== null && shared && high - low <= 2 * total + 4096) {
+    const bytes = new ArrayBuffer(high - low);
+    new Uint8Array(bytes).set(new Uint8Array(source, low, high - low));
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      starts[i] = v ? v.byteOffset - low : -1;
+      ends[i] = v ? v.byteOffset - low + v.length : -1;
+    }
+    return { bytes, starts, ends };
+  }
   const bytes = new ArrayBuffer(total);
   const view = new Uint8Array(bytes);
-  const ends = new Int32Array(values.length);
   let at = 0;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < n; i++) {
     const v = values[i];
     if (!v) {
-      ends[i] = -1;
+      starts[i] = ends[i] = -1;
       continue;
     }
     view.set(v, at);
+    starts[i] = at;
     at += v.length;
     ends[i] = at;
   }
-  return { bytes, ends };
+  return { bytes, starts, ends };
 }
 
 // ---------------------------------------------------------------- the matcher the host uses
@@ -362,11 +501,22 @@ export class WorkerLineMatcher implements LineMatcher {
       this.sentRevision = rules.revision;
     }
     const id = this.nextId++;
-    const { bytes, ends } = packValues(values);
-    const message: ToMatchWorker = { type: 'chunk', id, revision: rules.revision, bytes, ends };
+    const { bytes, starts, ends } = packValues(values);
+    const message: ToMatchWorker = {
+      type: 'chunk',
+      id,
+      revision: rules.revision,
+      bytes,
+      starts,
+      ends,
+    };
     return new Promise<DecodedChunk>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage(message, [bytes, ends.buffer as ArrayBuffer]);
+      worker.postMessage(message, [
+        bytes,
+        starts.buffer as ArrayBuffer,
+        ends.buffer as ArrayBuffer,
+      ]);
     });
   }
 

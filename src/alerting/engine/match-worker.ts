@@ -38,8 +38,8 @@ async function onChunk(message: Extract<ToMatchWorker, { type: 'chunk' }>): Prom
     const rules = ruleSets.get(message.revision);
     if (!rules || rules.revision !== message.revision)
       throw new Error(`rule set ${message.revision} was not sent to the line matcher`);
-    const { bytes, ends } = message;
-    const result = await decodeAndMatch(serde, { bytes, ends }, rules, data.maxLineLength);
+    const { bytes, starts, ends } = message;
+    const result = await decodeAndMatch(serde, { bytes, starts, ends }, rules, data.maxLineLength);
     reply = { id, ok: true, result };
     port.postMessage(reply, [result.prematched.timestamps.buffer as ArrayBuffer]);
     return;

@@ -65,6 +65,11 @@ export class AvroSerde {
   /** Bytes before the Avro body of a value: magic byte and schema id. */
   static readonly headerBytes = HEADER_BYTES;
 
+  /** Schema id of the framed value in bytes [start, end) (undefined: too short, no magic byte). */
+  static framedIdAt(bytes: Buffer, start: number, end: number): number | undefined {
+    return framedIdAt(bytes, start, end);
+  }
+
   private readonly writers = new Map<string, WriterEntry>();
   private readonly readers = new Map<string, avro.Type>();
   private readonly schemasById = new Map<number, avro.Type>();

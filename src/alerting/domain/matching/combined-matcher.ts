@@ -135,12 +135,35 @@ export class CombinedMatcher {
     start: number,
     end: number,
   ): boolean | null {
+    const byLiterals = this.literalsMayMatchAscii(message, start, end);
+    return byLiterals === false ? this.unfilteredMayMatch(header) : byLiterals;
+  }
+
+  /**
+   * The message half of mayMatchAscii: true when a rule's trigger literal occurs in the ASCII
+   * bytes [start, end), null when they are not ASCII, false when no trigger occurs — then only
+   * the rules that need no literal can match (unfilteredMayMatch, when hasUnfiltered).
+   */
+  literalsMayMatchAscii(message: Uint8Array, start: number, end: number): boolean | null {
+    if (this.literals.length === 0) return false;
     const gen = this.nextGen();
     const found = this.found;
     found.length = 0;
-    if (this.literals.length > 0 && !this.ac.scanAscii(message, start, end, this.seen, gen, found))
-      return null;
+    if (!this.ac.scanAscii(message, start, end, this.seen, gen, found)) return null;
     for (const id of found) if (this.triggers[id]!.length > 0) return true;
+    return false;
+  }
+
+  /** Whether some rule needs no literal (unfilteredMayMatch can then say true). */
+  get hasUnfiltered(): boolean {
+    return this.alwaysGlobal.length > 0 || this.alwaysBySource.size > 0;
+  }
+
+  /**
+   * The header half of mayMatchAscii: whether a rule that needs no literal can match a line
+   * with `header`'s source, host and level. Depends on those three fields only.
+   */
+  unfilteredMayMatch(header: PreparedLine): boolean {
     for (const r of this.alwaysGlobal) if (!this.headerRejects(r, header)) return true;
     const bySource = this.alwaysBySource.get(header.line.source);
     if (bySource) for (const r of bySource) if (!this.headerRejects(r, header)) return true;
