@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type Worker } from 'node:worker_threads';
 import { AvroSerde } from '../../platform/messaging/avro-serde.js';
 import {
   errorMessage,
@@ -9,6 +7,7 @@ import {
 } from '../../platform/messaging/errors.js';
 import { type MessagingConfig } from '../../platform/messaging/kafka.js';
 import { type AppLogger as Logger } from '../../platform/logging/logger.js';
+import { startModuleWorker } from '../../platform/workers/start-worker.js';
 import { type LogLine, SCHEMA_TEXTS } from '../../platform/schemas/generated.js';
 import {
   type CompiledRuleSet,
@@ -568,22 +567,7 @@ export class WorkerLineMatcher implements LineMatcher {
   }
 }
 
-/**
- * Starts match-worker: the compiled file, or from source (tsx, jest) the TypeScript file
- * behind tsx's loader — on Node 20 a worker does not inherit the `--import tsx` hooks, so a
- * bootstrap registers them in the worker first.
- */
+/** Starts match-worker (compiled, or from TypeScript sources under tsx and jest). */
 function startWorker(data: MatchWorkerData): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts'))
-    return new Worker(new URL('./match-worker.js', here), { workerData: data });
-  const entry = new URL('./match-worker.ts', here).href;
-  // tsx's ESM entry of the API (the package's `import` condition of tsx/esm/api).
-  const tsxApi = pathToFileURL(
-    createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, './match-worker', { workerData: data });
 }
