@@ -38,6 +38,9 @@ import { type AlertEvent, type LogLine } from '../src/platform/schemas/generated
 import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
 import { benchRuleSet, type RawRule } from '../src/alerting/domain/bench/bench-rules.js';
 import { freePort } from '../test/support/throwaway-servers.js';
+import { ENGINE_DEFAULTS } from '../src/alerting/domain/index.js';
+import { startModuleWorker } from '../src/platform/workers/start-worker.js';
+import { type CeilingProgress, type CeilingWorkerData } from './alerts-ceiling.worker.js';
 import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 1_000_000);
@@ -47,6 +50,8 @@ const partitions = TOPICS.logLines.partitions;
 /** kafkajs consumers the alerting service runs (its ALERTING_CONSUMERS, default 2). */
 const consumers = Number(process.env.ALERTING_CONSUMERS ?? 2);
 const phases = (process.env.BENCH_PHASES ?? 'throughput,latency').split(',');
+/** Threads of the consumer-threads ceiling drain (0: no such drain). */
+const ceilingThreads = Number(process.env.BENCH_CEILING_THREADS ?? 2);
 /**
  * Node flags of the service processes: by default the ones the product runs the alerting service
  * with (docker-compose.yml, the demo); BENCH_NODE_ARGS overrides ('' = none).
@@ -98,7 +103,7 @@ const fixed: RawRule[] = [
     realert: '0s',
   },
 ];
-const { rules } = benchRuleSet(root, fixed);
+const { rules, compiled: benchRules } = benchRuleSet(root, fixed);
 const rulesFile = join(mkdtempSync(join(tmpdir(), 'bench-alerts-')), 'rules.yaml');
 writeFileSync(rulesFile, stringify({ version: 1, rules }));
 
@@ -521,6 +526,50 @@ async function latencyPhase(): Promise<{
   };
 }
 
+// ---------------------------------------------------------------- ceiling
+/**
+ * What the alerting service's stateless work costs on top of kafkajs when it runs beside it:
+ * `threads` worker threads, each a kafkajs consumer in one group that decodes and matches
+ * every chunk itself (decodeAndMatch, the 50 rules) and commits — no engine, no database, no
+ * events. Timed like the raw drain (first batch → last batch). A bound for a service whose
+ * consumers run on worker threads, with the engine and the commits still to pay.
+ */
+async function ceilingDrain(threads: number, expected: number): Promise<number> {
+  const groupId = `ceiling-${id}`;
+  const workers: Array<ReturnType<typeof startModuleWorker>> = [];
+  let done = 0;
+  let first = 0;
+  let last = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < threads; i++) {
+        const workerData: CeilingWorkerData = {
+          messaging: config,
+          topic: linesTopic,
+          groupId,
+          specs: benchRules.rules.map((r) => r.spec),
+          chunkSize: 10_000,
+          maxLineLength: ENGINE_DEFAULTS.maxLineLength,
+        };
+        const worker = startModuleWorker(import.meta.url, './alerts-ceiling.worker', {
+          workerData,
+        });
+        workers.push(worker);
+        worker.on('message', (p: CeilingProgress) => {
+          if (first === 0) first = p.at;
+          done += p.lines;
+          last = p.at;
+          if (done >= expected) resolve();
+        });
+        worker.on('error', reject);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return expected / ((last - first) / 1000);
+}
+
 // ---------------------------------------------------------------- main
 const load1 = os
   .loadavg()
@@ -549,6 +598,11 @@ try {
     const rawCpuPerLine = (rawUsage.user + rawUsage.system) / produced.count;
     console.log('  … pipeline drain');
     const pipe = await pipelineDrain(produced.count);
+    let ceiling: number | undefined;
+    if (ceilingThreads > 0) {
+      console.log('  … ceiling drain');
+      ceiling = await ceilingDrain(ceilingThreads, produced.count);
+    }
     console.log(
       table(
         ['path', 'lines/s', 'notes'],
@@ -568,6 +622,15 @@ try {
             pipe.rate,
             `${pipe.seconds.toFixed(1)} s after the first commit (${pipe.skipped.toLocaleString('en-US')} lines in), ${pipe.events} alert events, ${pipe.commits} commits`,
           ],
+          ...(ceiling === undefined
+            ? []
+            : [
+                [
+                  `ceiling: ${ceilingThreads} kafkajs threads + decode/match`,
+                  ceiling,
+                  `no engine, no database; ${((ceiling / raw) * 100).toFixed(0)}% of raw`,
+                ],
+              ]),
         ],
       ),
     );

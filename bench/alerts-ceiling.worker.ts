@@ -1,0 +1,66 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileRuleSpecs, type RuleSpec } from '../src/alerting/domain/index.js';
+import { decodeAndMatch, packValues } from '../src/alerting/engine/line-matcher.js';
+import { AvroSerde } from '../src/platform/messaging/avro-serde.js';
+import { createKafka, type MessagingConfig } from '../src/platform/messaging/kafka.js';
+
+/** What bench:alerts hands each thread of its consumer-threads ceiling drain. */
+export interface CeilingWorkerData {
+  readonly messaging: MessagingConfig;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly specs: readonly RuleSpec[];
+  readonly chunkSize: number;
+  readonly maxLineLength: number;
+}
+
+/** Posted when the first batch starts (0 lines) and after each batch: lines done, when (epoch ms). */
+export interface CeilingProgress {
+  readonly lines: number;
+  readonly at: number;
+}
+
+/**
+ * One thread of the ceiling drain: a kafkajs consumer in the group that decodes and matches
+ * every chunk on this thread (the alerting service's stateless work, as its line-matcher worker
+ * does it) and commits — no engine, no database. Started by bench/alerts.ts.
+ */
+const data = workerData as CeilingWorkerData;
+const serde = AvroSerde.fromConfig(data.messaging);
+const rules = compileRuleSpecs(data.specs);
+const consumer = createKafka(data.messaging).consumer({
+  groupId: data.groupId,
+  maxWaitTimeInMs: 100,
+  maxBytesPerPartition: 1_048_576,
+});
+await consumer.connect();
+await consumer.subscribe({ topic: data.topic, fromBeginning: true });
+let started = false;
+await consumer.run({
+  autoCommit: false,
+  partitionsConsumedConcurrently: 3,
+  eachBatch: async ({ batch, resolveOffset }) => {
+    const { messages } = batch;
+    const last = messages[messages.length - 1];
+    if (!last) return;
+    if (!started) {
+      started = true;
+      const start: CeilingProgress = { lines: 0, at: Date.now() };
+      parentPort!.postMessage(start);
+    }
+    for (let i = 0; i < messages.length; i += data.chunkSize) {
+      const values = messages.slice(i, i + data.chunkSize).map((m) => m.value);
+      await decodeAndMatch(serde, packValues(values), rules, data.maxLineLength);
+    }
+    await consumer.commitOffsets([
+      {
+        topic: data.topic,
+        partition: batch.partition,
+        offset: (BigInt(last.offset) + 1n).toString(),
+      },
+    ]);
+    resolveOffset(last.offset);
+    const progress: CeilingProgress = { lines: messages.length, at: Date.now() };
+    parentPort!.postMessage(progress);
+  },
+});
