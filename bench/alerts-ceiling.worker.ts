@@ -1,5 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileRuleSpecs, type RuleSpec } from '../src/alerting/domain/index.js';
+import {
+  compileRuleSpecs,
+  type PrematchedChunk,
+  type RuleSpec,
+} from '../src/alerting/domain/index.js';
 import { decodeAndMatch, packValues } from '../src/alerting/engine/line-matcher.js';
 import { AvroSerde } from '../src/platform/messaging/avro-serde.js';
 import { createKafka, type MessagingConfig } from '../src/platform/messaging/kafka.js';
@@ -14,16 +18,19 @@ export interface CeilingWorkerData {
   readonly maxLineLength: number;
 }
 
-/** Posted when the first batch starts (0 lines) and after each batch: lines done, when (epoch ms). */
-export interface CeilingProgress {
-  readonly lines: number;
-  readonly at: number;
-}
+/**
+ * Posted when the first batch starts (`at`, epoch ms) and for each chunk: its matched lines for
+ * the bench's engine to apply.
+ */
+export type CeilingMessage =
+  | { readonly type: 'start'; readonly at: number }
+  | { readonly type: 'chunk'; readonly lines: number; readonly chunk: PrematchedChunk };
 
 /**
  * One thread of the ceiling drain: a kafkajs consumer in the group that decodes and matches
  * every chunk on this thread (the alerting service's stateless work, as its line-matcher worker
- * does it) and commits — no engine, no database. Started by bench/alerts.ts.
+ * does it), posts the result to the bench's main thread, which applies it to an engine, and
+ * commits — no database. Started by bench/alerts.ts.
  */
 const data = workerData as CeilingWorkerData;
 const serde = AvroSerde.fromConfig(data.messaging);
@@ -45,12 +52,19 @@ await consumer.run({
     if (!last) return;
     if (!started) {
       started = true;
-      const start: CeilingProgress = { lines: 0, at: Date.now() };
+      const start: CeilingMessage = { type: 'start', at: Date.now() };
       parentPort!.postMessage(start);
     }
     for (let i = 0; i < messages.length; i += data.chunkSize) {
       const values = messages.slice(i, i + data.chunkSize).map((m) => m.value);
-      await decodeAndMatch(serde, packValues(values), rules, data.maxLineLength);
+      const { prematched } = await decodeAndMatch(
+        serde,
+        packValues(values),
+        rules,
+        data.maxLineLength,
+      );
+      const message: CeilingMessage = { type: 'chunk', lines: values.length, chunk: prematched };
+      parentPort!.postMessage(message, [prematched.timestamps.buffer as ArrayBuffer]);
     }
     await consumer.commitOffsets([
       {
@@ -60,7 +74,5 @@ await consumer.run({
       },
     ]);
     resolveOffset(last.offset);
-    const progress: CeilingProgress = { lines: messages.length, at: Date.now() };
-    parentPort!.postMessage(progress);
   },
 });
