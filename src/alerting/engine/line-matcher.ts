@@ -106,7 +106,7 @@ class HeaderVerdicts {
 
   constructor(private readonly rules: CompiledRuleSet) {}
 
-  /** For the line skimmLogLineAt read last from `b`. */
+  /** For the line skimLogLineAt read last from `b`. */
   mayMatch(b: Buffer): boolean {
     const from = skimmed.headerStart;
     const to = skimmed.headerEnd;
