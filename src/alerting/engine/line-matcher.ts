@@ -361,40 +361,15 @@ export interface PackedValues {
   readonly ends: Int32Array;
 }
 
-/**
- * Copies `values` into one buffer. Values kafkajs hands over are views of one fetch response,
- * one after the other with a few bytes of record framing between them: when they lie densely
- * in one buffer, the span they cover is copied at once instead of value by value.
- */
+/** Copies `values` one after the other into one buffer. */
 export function packValues(values: readonly (Buffer | null)[]): PackedValues {
   const n = values.length;
-  const starts = new Int32Array(n);
-  const ends = new Int32Array(n);
   let total = 0;
-  let source: ArrayBufferLike | null = null;
-  let shared = true;
-  let low = Infinity;
-  let high = 0;
-  for (const v of values) {
-    if (!v) continue;
-    total += v.length;
-    if (source === null) source = v.buffer;
-    else if (v.buffer !== source) shared = false;
-    if (v.byteOffset < low) low = v.byteOffset;
-    if (v.byteOffset + v.length > high) high = v.byteOffset + v.length;
-  }
-  if (source !== null && shared && high - low <= 2 * total + 4096) {
-    const bytes = new ArrayBuffer(high - low);
-    new Uint8Array(bytes).set(new Uint8Array(source, low, high - low));
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      starts[i] = v ? v.byteOffset - low : -1;
-      ends[i] = v ? v.byteOffset - low + v.length : -1;
-    }
-    return { bytes, starts, ends };
-  }
+  for (const v of values) if (v) total += v.length;
   const bytes = new ArrayBuffer(total);
   const view = new Uint8Array(bytes);
+  const starts = new Int32Array(n);
+  const ends = new Int32Array(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
