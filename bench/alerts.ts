@@ -40,7 +40,7 @@ import { benchRuleSet, type RawRule } from '../src/alerting/domain/bench/bench-r
 import { freePort } from '../test/support/throwaway-servers.js';
 import { AlertEngine, ENGINE_DEFAULTS } from '../src/alerting/domain/index.js';
 import { startModuleWorker } from '../src/platform/workers/start-worker.js';
-import { type CeilingMessage, type CeilingWorkerData } from './alerts-ceiling.worker.js';
+import type { CeilingMessage, CeilingWorkerData } from './alerts-ceiling.worker.js';
 import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 1_000_000);
