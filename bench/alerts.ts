@@ -569,7 +569,14 @@ async function ceilingDrain(threads: number, expected: number): Promise<number> 
           }
         });
         worker.on('error', reject);
+        worker.on('exit', (code) => {
+          if (done < expected) reject(new Error(`ceiling thread exited (code ${code})`));
+        });
       }
+      setTimeout(
+        () => reject(new Error(`ceiling drain: ${done} of ${expected} lines after 5 minutes`)),
+        300_000,
+      ).unref();
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
