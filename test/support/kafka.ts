@@ -3,6 +3,7 @@ import { type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { AvroSerde } from '../../src/platform/messaging/avro-serde.js';
+import { retryTransient } from '../../src/platform/messaging/bootstrap.js';
 import {
   createKafka,
   loadMessagingConfig,
@@ -21,6 +22,20 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
+/**
+ * The services' serde, whose registrations retry a transient registry failure as the services'
+ * start-up does (bootstrap, consumer start): a registry answer that never arrives times out after
+ * 10 s, and a test's own registration should not fail the suite for it (seen once in CI).
+ * Registering is idempotent.
+ */
+class TestSerde extends AvroSerde {
+  override registerValueSchema(
+    ...args: Parameters<AvroSerde['registerValueSchema']>
+  ): Promise<number> {
+    return retryTransient(() => super.registerValueSchema(...args), 3);
+  }
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
@@ -28,7 +43,7 @@ export function uniqueName(prefix: string): string {
 export async function createTestPlatform(): Promise<TestPlatform> {
   const config = loadMessagingConfig(process.env, uniqueName('test'));
   const kafka = createKafka(config);
-  const serde = AvroSerde.fromConfig(config);
+  const serde = new TestSerde(AvroSerde.fromConfig(config).registry);
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
