@@ -44,4 +44,34 @@ describe('AhoCorasick', () => {
       expect([text, found.sort()]).toEqual([text, expected]);
     }
   });
+
+  it('scans ASCII bytes as it scans the same text, between other bytes, and stops at non-ASCII', () => {
+    const patterns = ['Failed password', 'oom', 'ab', 'bab', 'b c', 'error state'].map(foldCase);
+    const ac = new AhoCorasick(patterns);
+    const seen = new Int32Array(patterns.length);
+    const alphabet = 'abc OMEFailed passwordoERROR State';
+    let x = 11;
+    let hits = 0;
+    for (let gen = 1; gen <= 600; gen += 2) {
+      let text = '';
+      for (let i = 0; i < 30; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
+        text += alphabet[(x >>> 16) % alphabet.length];
+      }
+      const bytes = Buffer.concat([
+        Buffer.from([0x6f, 0x6f, 0x6d, 0xff]),
+        Buffer.from(text),
+        Buffer.from('ab'),
+      ]);
+      const fromText: number[] = [];
+      ac.scan(text, seen, gen, fromText);
+      const fromBytes: number[] = [];
+      expect(ac.scanAscii(bytes, 4, 4 + text.length, seen, gen + 1, fromBytes)).toBe(true);
+      expect([text, fromBytes.sort()]).toEqual([text, fromText.sort()]);
+      hits += fromText.length;
+    }
+    expect(hits).toBeGreaterThan(20); // not vacuous (the sequence is fixed: 38)
+    const accented = Buffer.from('ab café');
+    expect(ac.scanAscii(accented, 0, accented.length, seen, 1000, [])).toBe(false);
+  });
 });
