@@ -24,7 +24,13 @@ export interface CeilingWorkerData {
  */
 export type CeilingMessage =
   | { readonly type: 'start'; readonly at: number }
-  | { readonly type: 'chunk'; readonly lines: number; readonly chunk: PrematchedChunk };
+  | {
+      readonly type: 'chunk';
+      readonly partition: number;
+      /** Offset after the chunk's last line (the topic is new: lines before it = this). */
+      readonly next: number;
+      readonly chunk: PrematchedChunk;
+    };
 
 /**
  * One thread of the ceiling drain: a kafkajs consumer in the group that decodes and matches
@@ -56,14 +62,20 @@ await consumer.run({
       parentPort!.postMessage(start);
     }
     for (let i = 0; i < messages.length; i += data.chunkSize) {
-      const values = messages.slice(i, i + data.chunkSize).map((m) => m.value);
+      const part = messages.slice(i, i + data.chunkSize);
+      const values = part.map((m) => m.value);
       const { prematched } = await decodeAndMatch(
         serde,
         packValues(values),
         rules,
         data.maxLineLength,
       );
-      const message: CeilingMessage = { type: 'chunk', lines: values.length, chunk: prematched };
+      const message: CeilingMessage = {
+        type: 'chunk',
+        partition: batch.partition,
+        next: Number(part[part.length - 1]!.offset) + 1,
+        chunk: prematched,
+      };
       parentPort!.postMessage(message, [prematched.timestamps.buffer as ArrayBuffer]);
     }
     await consumer.commitOffsets([

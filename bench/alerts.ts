@@ -538,6 +538,7 @@ async function ceilingDrain(threads: number, expected: number): Promise<number> 
   const groupId = `ceiling-${id}`;
   const engine = new AlertEngine(benchRules);
   const workers: Array<ReturnType<typeof startModuleWorker>> = [];
+  const reached = new Map<number, number>();
   let done = 0;
   let first = 0;
   let last = 0;
@@ -562,7 +563,12 @@ async function ceilingDrain(threads: number, expected: number): Promise<number> 
             return;
           }
           engine.processPrematched(m.chunk);
-          done += m.lines;
+          // Lines done = offsets reached, so a chunk replayed after a rebalance counts once.
+          const before = reached.get(m.partition) ?? 0;
+          if (m.next > before) {
+            reached.set(m.partition, m.next);
+            done += m.next - before;
+          }
           if (done >= expected) {
             last = Date.now();
             resolve();
