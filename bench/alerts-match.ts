@@ -7,25 +7,16 @@
  * and the loghub samples. Best of BENCH_ROUNDS rounds (default 20) after 3 warm-up rounds.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchRuleSet } from '../src/alerting/domain/bench/bench-rules.js';
-import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
 import { decodeAndMatch, packValues } from '../src/alerting/engine/line-matcher.js';
 import { AvroSerde } from '../src/platform/messaging/avro-serde.js';
 import { loadMessagingConfig } from '../src/platform/messaging/kafka.js';
-import { type LogLine } from '../src/platform/schemas/generated.js';
-import { machine, runId, table } from './support.js';
+import { loghubSample, machine, runId, table } from './support.js';
 
 const root = join(import.meta.dirname, '..');
-const dataDir = process.env.EVAL_DATA_DIR
-  ? join(process.env.EVAL_DATA_DIR, 'loghub')
-  : join(root, '../shared/eval-data/loghub');
-if (!existsSync(join(dataDir, 'OpenSSH_2k.log'))) {
-  console.error(`bench:alerts-match needs the loghub samples in ${dataDir} (set EVAL_DATA_DIR)`);
-  process.exit(2);
-}
+const sample = loghubSample(root, 'bench:alerts-match');
 const count = Number(process.env.BENCH_LINES ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
 const chunkSize = 10_000;
@@ -34,9 +25,6 @@ const maxLineLength = 8192;
 const serde = AvroSerde.fromConfig(loadMessagingConfig(process.env, 'bench-alerts-match'));
 const subject = `bench-alerts-match-${runId()}`;
 await serde.registerValueSchema(subject, 'log-line');
-const sample: LogLine[] = LOGHUB_SYSTEMS.flatMap((s) =>
-  parseLoghubText(s, readFileSync(join(dataDir, LOGHUB_FILES[s]), 'utf8')),
-);
 const encoded = Array.from({ length: count }, (_, i) =>
   serde.encode(subject, { ...sample[i % sample.length]!, eventId: randomUUID(), timestamp: i }),
 );

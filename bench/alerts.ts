@@ -22,7 +22,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,13 +35,20 @@ import { bootstrapTopics } from '../src/platform/messaging/bootstrap.js';
 import { createKafka, loadMessagingConfig } from '../src/platform/messaging/kafka.js';
 import { allTopicSpecs, physicalTopic, TOPICS } from '../src/platform/messaging/topics.js';
 import { type AlertEvent, type LogLine } from '../src/platform/schemas/generated.js';
-import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
 import { benchRuleSet, type RawRule } from '../src/alerting/domain/bench/bench-rules.js';
 import { freePort } from '../test/support/throwaway-servers.js';
 import { AlertEngine, ENGINE_DEFAULTS } from '../src/alerting/domain/index.js';
 import { startModuleWorker } from '../src/platform/workers/start-worker.js';
 import type { CeilingMessage, CeilingWorkerData } from './alerts-ceiling.worker.js';
-import { machine, percentile, rawKafkaDrain, runId, sleep, table } from './support.js';
+import {
+  loghubSample,
+  machine,
+  percentile,
+  rawKafkaDrain,
+  runId,
+  sleep,
+  table,
+} from './support.js';
 
 const totalLines = Number(process.env.BENCH_LINES ?? 1_000_000);
 const rate = Number(process.env.BENCH_RATE ?? 10_000);
@@ -60,13 +67,7 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=64')
   .split(' ')
   .filter(Boolean);
 const root = join(import.meta.dirname, '..');
-const dataDir = process.env.EVAL_DATA_DIR
-  ? join(process.env.EVAL_DATA_DIR, 'loghub')
-  : join(root, '../shared/eval-data/loghub');
-if (!existsSync(join(dataDir, 'OpenSSH_2k.log'))) {
-  console.error(`bench:alerts needs the loghub samples in ${dataDir} (set EVAL_DATA_DIR)`);
-  process.exit(2);
-}
+const sample = loghubSample(root, 'bench:alerts');
 
 const id = runId();
 const prefix = `bench-alerts-${id}.`;
@@ -108,9 +109,6 @@ const rulesFile = join(mkdtempSync(join(tmpdir(), 'bench-alerts-')), 'rules.yaml
 writeFileSync(rulesFile, stringify({ version: 1, rules }));
 
 // ---------------------------------------------------------------- lines
-const sample: LogLine[] = LOGHUB_SYSTEMS.flatMap((s) =>
-  parseLoghubText(s, readFileSync(join(dataDir, LOGHUB_FILES[s]), 'utf8')),
-);
 const meanLength = sample.reduce((n, l) => n + l.message.length, 0) / sample.length;
 
 function benchLine(i: number, timestamp: number): LogLine {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Kafka } from 'kafkajs';
+import { LOGHUB_FILES, LOGHUB_SYSTEMS, parseLoghubText } from '../src/alerting/domain/loghub.js';
+import { type LogLine } from '../src/platform/schemas/generated.js';
 
 /** Small helpers every benchmark shares: percentiles, tables, machine facts. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -81,4 +85,22 @@ export async function rawKafkaDrain(
   while (seen < expected) await sleep(20);
   await consumer.disconnect();
   return expected / ((last - first) / 1000);
+}
+
+/**
+ * The loghub samples, parsed, every system in turn: from `$EVAL_DATA_DIR/loghub`, else
+ * `../shared/eval-data/loghub` beside the checkout (`root`). Exits the bench (code 2) with a
+ * message naming `bench` when they are not there.
+ */
+export function loghubSample(root: string, bench: string): LogLine[] {
+  const dir = process.env.EVAL_DATA_DIR
+    ? join(process.env.EVAL_DATA_DIR, 'loghub')
+    : join(root, '../shared/eval-data/loghub');
+  if (!existsSync(join(dir, 'OpenSSH_2k.log'))) {
+    console.error(`${bench} needs the loghub samples in ${dir} (set EVAL_DATA_DIR)`);
+    process.exit(2);
+  }
+  return LOGHUB_SYSTEMS.flatMap((s) =>
+    parseLoghubText(s, readFileSync(join(dir, LOGHUB_FILES[s]), 'utf8')),
+  );
 }
